@@ -1,0 +1,223 @@
+//! Errors as `application/problem+json` (RFC 9457) with a stable `code`.
+//!
+//! The code is the contract: the app maps each one to a message and a next step, so a variant is
+//! added only when a consumer acts on it, and never renamed.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// Every error the service answers with. Serialized in `snake_case`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not JSON, or not a JSON object.
+    MalformedRequest,
+    /// A field is missing, of the wrong type, or breaks its rule; `field` names it.
+    InvalidField,
+    /// The body is larger than the service accepts.
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// Username, password and the second check did not match. Deliberately says no more.
+    VerificationFailed,
+    /// Too many attempts from this client or for this account; `retry_at` says when to retry.
+    TooManyAttempts,
+    /// Self-service is locked for this account: until `retry_at`, or until the help desk
+    /// unlocks it when `retry_at` is absent.
+    Locked,
+    /// No recovery session, or it was ended.
+    SessionInvalid,
+    /// The recovery session ran out of time; verify again.
+    SessionExpired,
+    /// The kiosk credential is unknown or revoked.
+    KioskCredentialInvalid,
+    /// The kiosk enrollment token is unknown, expired or used.
+    EnrollmentTokenInvalid,
+    /// No such resource.
+    NotFound,
+    /// The route exists, but not with this method.
+    MethodNotAllowed,
+    /// The MFA system of record cannot do this; the app offers the next step instead.
+    Unsupported,
+    /// Something failed inside the service; nothing about it is shown.
+    Internal,
+    /// A dependency of the service (database, MFA system) cannot be reached.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 16] = [
+        Self::MalformedRequest,
+        Self::InvalidField,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::VerificationFailed,
+        Self::TooManyAttempts,
+        Self::Locked,
+        Self::SessionInvalid,
+        Self::SessionExpired,
+        Self::KioskCredentialInvalid,
+        Self::EnrollmentTokenInvalid,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Unsupported,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedRequest => "malformed_request",
+            Self::InvalidField => "invalid_field",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::VerificationFailed => "verification_failed",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::Locked => "locked",
+            Self::SessionInvalid => "session_invalid",
+            Self::SessionExpired => "session_expired",
+            Self::KioskCredentialInvalid => "kiosk_credential_invalid",
+            Self::EnrollmentTokenInvalid => "enrollment_token_invalid",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Unsupported => "unsupported",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status that carries this code.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::MalformedRequest => 400,
+            Self::VerificationFailed
+            | Self::SessionInvalid
+            | Self::SessionExpired
+            | Self::KioskCredentialInvalid
+            | Self::EnrollmentTokenInvalid => 401,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidField => 422,
+            Self::TooManyAttempts | Self::Locked => 429,
+            Self::Internal => 500,
+            Self::Unsupported => 501,
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// The problem's `title`: short, the same for every occurrence of the code.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::MalformedRequest => "The request body is not valid JSON",
+            Self::InvalidField => "A field is missing or not valid",
+            Self::PayloadTooLarge => "The request body is too large",
+            Self::UnsupportedMediaType => "The request body must be JSON",
+            Self::VerificationFailed => "We could not verify who you are",
+            Self::TooManyAttempts => "Too many attempts",
+            Self::Locked => "Self-service recovery is locked for this account",
+            Self::SessionInvalid => "There is no active recovery session",
+            Self::SessionExpired => "The recovery session has expired",
+            Self::KioskCredentialInvalid => "This kiosk is not enrolled",
+            Self::EnrollmentTokenInvalid => "The enrollment token is not valid",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Unsupported => "Not supported by your organisation's MFA system",
+            Self::Internal => "Something went wrong on our side",
+            Self::Unavailable => "The service is temporarily unavailable",
+        }
+    }
+
+    /// The problem's `type` URI.
+    pub fn type_uri(self) -> String {
+        format!("urn:recovery-desk:problem:{}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An RFC 9457 problem document with the service's extensions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub code: ErrorCode,
+    /// What happened in this case; safe to show to the person.
+    pub detail: String,
+    /// The request field at fault, for `invalid_field` (a JSON path such as `date_of_birth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// When to try again, for `too_many_attempts` and a temporary `locked`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub retry_at: Option<OffsetDateTime>,
+}
+
+impl Problem {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            type_uri: code.type_uri(),
+            title: code.title().to_owned(),
+            status: code.status(),
+            code,
+            detail: detail.into(),
+            field: None,
+            retry_at: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_retry_at(mut self, at: OffsetDateTime) -> Self {
+        self.retry_at = Some(at);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_their_stable_names() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).ok();
+            assert_eq!(json, Some(format!("\"{}\"", code.as_str())));
+        }
+    }
+
+    #[test]
+    fn problem_json_is_pinned() {
+        let problem = Problem::new(ErrorCode::InvalidField, "Use the form YYYY-MM-DD.")
+            .with_field("date_of_birth");
+        let json = serde_json::to_value(&problem).ok();
+        assert_eq!(
+            json,
+            Some(serde_json::json!({
+                "type": "urn:recovery-desk:problem:invalid_field",
+                "title": "A field is missing or not valid",
+                "status": 422,
+                "code": "invalid_field",
+                "detail": "Use the form YYYY-MM-DD.",
+                "field": "date_of_birth",
+            }))
+        );
+    }
+}

@@ -1,0 +1,56 @@
+use std::{fs::File, path::PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::{
+    app::App,
+    audit::{AuditEvent, AuditRecord, Outcome},
+    client::Client,
+    directory::read_people_csv,
+};
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Add or update people from HR's CSV export; one bad line changes nothing.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV with username, display_name, notification_emails, phone_numbers, date_of_birth,
+    /// password or password_hash, recovery_pin.
+    file: PathBuf,
+    /// Region for phone numbers written without a country code (ISO 3166, e.g. US, GB, ES).
+    #[arg(long, default_value = "US")]
+    phone_region: String,
+}
+
+impl DirectoryCommand {
+    pub async fn run(self, app: &App) -> anyhow::Result<()> {
+        let Self::Import(args) = self;
+        let file = File::open(&args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))?;
+        let people = read_people_csv(file, &args.phone_region)?;
+        let summary = app
+            .builtin_directory()
+            .import(&people, app.clock.now())
+            .await?;
+        let record = AuditRecord {
+            event: AuditEvent::DirectoryImported,
+            outcome: Outcome::Success,
+            person: None,
+            client: &Client::admin_cli().label,
+            detail: json!({ "added": summary.added, "updated": summary.updated }),
+        };
+        app.audit.record(app.clock.now(), record).await?;
+        println!(
+            "Imported {} people: {} added, {} updated.",
+            people.len(),
+            summary.added,
+            summary.updated
+        );
+        Ok(())
+    }
+}

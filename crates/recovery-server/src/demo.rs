@@ -1,0 +1,117 @@
+//! The demo directory: the people of shared/DESIGN.md that the embedded service, `serve --demo`,
+//! the documentation and the tests rely on. Their secrets are public on purpose.
+
+use recovery_api::{authenticator::PhoneType, Secret};
+use time::macros::date;
+
+use crate::{
+    app::App,
+    directory::{DirectoryError, NewPerson, PasswordSource},
+    mfa::{builtin::NewPhone, ProviderError},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("a demo person is missing after import")]
+    Missing,
+}
+
+struct DemoPerson {
+    username: &'static str,
+    display_name: &'static str,
+    email: &'static str,
+    date_of_birth: time::Date,
+    password: &'static str,
+    pin: &'static str,
+    phone: Option<(&'static str, &'static str, PhoneType, Option<&'static str>)>,
+}
+
+const PEOPLE: [DemoPerson; 4] = [
+    DemoPerson {
+        username: "ada",
+        display_name: "Ada Lovelace",
+        email: "ada.lovelace@example.org",
+        date_of_birth: date!(1985 - 12 - 10),
+        password: "correct-horse-battery",
+        pin: "246810",
+        phone: Some(("iPhone", "+12015550123", PhoneType::Mobile, Some("ios"))),
+    },
+    DemoPerson {
+        username: "grace",
+        display_name: "Grace Hopper",
+        email: "grace.hopper@example.org",
+        date_of_birth: date!(1976 - 12 - 09),
+        password: "nanosecond-wire-30cm",
+        pin: "135790",
+        phone: Some((
+            "Pixel 8",
+            "+12015550145",
+            PhoneType::Mobile,
+            Some("android"),
+        )),
+    },
+    DemoPerson {
+        username: "katherine",
+        display_name: "Katherine Johnson",
+        email: "katherine.johnson@example.org",
+        date_of_birth: date!(1968 - 08 - 26),
+        password: "orbital-trajectory-1962",
+        pin: "112358",
+        phone: Some(("Office phone", "+12015550178", PhoneType::Landline, None)),
+    },
+    DemoPerson {
+        username: "alan",
+        display_name: "Alan Turing",
+        email: "alan.turing@example.org",
+        date_of_birth: date!(1992 - 06 - 23),
+        password: "imitation-game-1950",
+        pin: "975310",
+        phone: None,
+    },
+];
+
+/// Loads the demo people and their devices into the (fresh) database.
+pub async fn load(app: &App) -> Result<(), DemoError> {
+    let now = app.clock.now();
+    let people: Vec<NewPerson> = PEOPLE
+        .iter()
+        .map(|p| NewPerson {
+            username: p.username.to_owned(),
+            display_name: p.display_name.to_owned(),
+            notification_emails: vec![p.email.to_owned()],
+            phones: p
+                .phone
+                .iter()
+                .map(|(_, number, _, _)| (*number).to_owned())
+                .collect(),
+            date_of_birth: p.date_of_birth,
+            password: PasswordSource::Plain(Secret::new(p.password)),
+            recovery_pin: Secret::new(p.pin),
+        })
+        .collect();
+    app.builtin_directory().import(&people, now).await?;
+    let provider = app.builtin_provider();
+    for demo in &PEOPLE {
+        let Some((name, number, phone_type, platform)) = demo.phone else {
+            continue;
+        };
+        let person = app
+            .directory
+            .find_by_username(demo.username)
+            .await?
+            .ok_or(DemoError::Missing)?;
+        let phone = NewPhone {
+            name: name.to_owned(),
+            number: number.to_owned(),
+            phone_type,
+            platform: platform.map(str::to_owned),
+            app_activated: phone_type == PhoneType::Mobile,
+        };
+        provider.add_phone(&person, &phone, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! The one error of the service's flows. Each seam's error folds in with `#[from]`; the HTTP
+//! layer maps it to a problem code in one place (`http::problem`).
+
+use recovery_api::fields::FieldError;
+use time::OffsetDateTime;
+
+use crate::{
+    directory::DirectoryError, mfa::ProviderError, notify::NotifyError, slow_hash::HashError,
+};
+
+/// When to try again, absolute (for people) and relative (for `Retry-After`), both read from
+/// the service's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAt {
+    pub at: OffsetDateTime,
+    pub in_seconds: i64,
+}
+
+impl RetryAt {
+    pub fn new(at: OffsetDateTime, now: OffsetDateTime) -> Self {
+        Self {
+            at,
+            in_seconds: (at - now).whole_seconds().max(1),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    /// Unknown user, wrong password, wrong date of birth or PIN, bad passcode: one answer.
+    #[error("verification failed")]
+    VerificationFailed,
+    #[error("too many attempts")]
+    TooManyAttempts(RetryAt),
+    /// Until the instant, or until the help desk unlocks when `None`.
+    #[error("self-service is locked")]
+    Locked(Option<RetryAt>),
+    #[error("invalid field: {0}")]
+    InvalidField(#[from] FieldError),
+    #[error("no valid recovery session")]
+    SessionInvalid,
+    #[error("the recovery session has expired")]
+    SessionExpired,
+    #[error("the kiosk credential is not valid")]
+    KioskCredentialInvalid,
+    #[error("the enrollment token is not valid")]
+    EnrollmentTokenInvalid,
+    #[error("the MFA system does not support {0}")]
+    Unsupported(&'static str),
+    #[error("a dependency is unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage failed")]
+    Storage(#[from] sqlx::Error),
+    #[error("directory failed")]
+    Directory(#[source] DirectoryError),
+    #[error("MFA provider failed")]
+    Provider(#[source] ProviderError),
+    #[error("hashing failed")]
+    Hash(#[from] HashError),
+    #[error("notification failed")]
+    Notify(#[from] NotifyError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DirectoryError> for RecoveryError {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::Storage(e) => Self::Storage(e),
+            other => Self::Directory(other),
+        }
+    }
+}
+
+impl From<ProviderError> for RecoveryError {
+    fn from(error: ProviderError) -> Self {
+        match error {
+            ProviderError::Unsupported(what) => Self::Unsupported(what),
+            ProviderError::Unavailable(why) => Self::Unavailable(why),
+            ProviderError::Storage(e) => Self::Storage(e),
+            other => Self::Provider(other),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Issuing bypass codes: by the person in a recovery session, or by the help desk.
+//! Every code issued is audited and announced on every notification address.
+
+use serde_json::json;
+use time::Duration;
+
+use crate::{
+    app::App,
+    audit::{AuditEvent, AuditRecord, Outcome},
+    client::Client,
+    directory::Person,
+    error::RecoveryError,
+    flows::notice,
+    mfa::{BypassCodeOrigin, IssuedBypassCode},
+    notify::AccountEvent,
+};
+
+pub async fn issue(
+    app: &App,
+    client: &Client,
+    person: &Person,
+    origin: BypassCodeOrigin,
+    valid_for: Option<Duration>,
+) -> Result<IssuedBypassCode, RecoveryError> {
+    let now = app.clock.now();
+    let valid_for = valid_for
+        .unwrap_or_else(|| Duration::seconds(i64::from(app.config.bypass_code.valid_seconds)));
+    let issued = app
+        .mfa
+        .issue_bypass_code(person, origin, valid_for, now)
+        .await?;
+    app.metrics.bypass_codes_issued.inc();
+    let record = AuditRecord {
+        event: AuditEvent::BypassCodeIssued,
+        outcome: Outcome::Success,
+        person: Some(person),
+        client: &client.label,
+        detail: json!({
+            "origin": origin.as_str(),
+            "valid_seconds": valid_for.whole_seconds(),
+        }),
+    };
+    app.audit.record(now, record).await?;
+    let event = match origin {
+        BypassCodeOrigin::SelfService => AccountEvent::BypassCodeCreated,
+        BypassCodeOrigin::HelpDesk => AccountEvent::HelpDeskBypassCodeCreated,
+    };
+    notice::tell_person(app, client, person, event, now).await?;
+    Ok(issued)
+}

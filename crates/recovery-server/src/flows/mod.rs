@@ -1,0 +1,10 @@
+//! What the service does, as plain async functions over [`App`](crate::app::App): the HTTP
+//! handlers and the admin commands only parse, call one of these, and map the result.
+
+pub mod authenticators;
+pub mod bypass_code;
+pub mod kiosk;
+pub mod notice;
+pub mod session;
+pub mod unlock;
+pub mod verify;

@@ -1,0 +1,222 @@
+//! Request extractors that answer bad input with the service's problem documents.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts, StatusCode},
+};
+use recovery_api::{kiosk::KIOSK_CREDENTIAL_HEADER, Secret};
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+use crate::{
+    app::App, client::Client, directory::Person, error::RecoveryError, flows, session::Session,
+};
+
+/// A JSON body: `415` unless the content type is JSON, `413` over the size cap, `400` when it
+/// is not JSON, `422` naming the field when a field is missing, mistyped or unknown.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::Malformed("The request body could not be read.".to_owned())
+                }
+            })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let malformed = || {
+        ApiError::Malformed("The request body is not valid JSON; nothing was changed.".to_owned())
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer);
+    if value.is_ok() && deserializer.end().is_err() {
+        return Err(malformed());
+    }
+    value.map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = inner.to_string();
+                let message = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                match missing_or_unknown_field(&message).or_else(|| (path != ".").then_some(path)) {
+                    Some(field) => ApiError::InvalidField {
+                        field,
+                        message: sentence(&message),
+                    },
+                    None => ApiError::Malformed(
+                        "The request body must be a JSON object; nothing was changed.".to_owned(),
+                    ),
+                }
+            }
+            _ => malformed(),
+        }
+    })
+}
+
+/// serde names missing and unknown fields in its message; the path points at their parent.
+fn missing_or_unknown_field(message: &str) -> Option<String> {
+    ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| {
+            let rest = message.strip_prefix(prefix)?;
+            rest.split('`').next().map(str::to_owned)
+        })
+}
+
+fn sentence(message: &str) -> String {
+    let mut text = message.replace('`', "'");
+    if let Some(first) = text.get(..1) {
+        text = first.to_uppercase() + &text[1..];
+    }
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
+
+/// Who is asking: the enrolled kiosk named by its credential header, else the peer address
+/// (or `X-Forwarded-For` when configured). A kiosk credential that does not check out is an
+/// error, not a silent fallback.
+#[derive(Debug, Clone)]
+pub struct RequestClient(pub Client);
+
+impl<S> FromRequestParts<S> for RequestClient
+where
+    App: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = App::from_ref(state);
+        if let Some(value) = parts.headers.get(KIOSK_CREDENTIAL_HEADER) {
+            let credential = Secret::new(value.to_str().unwrap_or_default());
+            let kiosk = app
+                .kiosks
+                .identify(&credential)
+                .await?
+                .ok_or(RecoveryError::KioskCredentialInvalid)?;
+            return Ok(Self(Client::kiosk(&kiosk)));
+        }
+        let forwarded = app
+            .config
+            .trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        let address = forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        Ok(Self(Client::address(address)))
+    }
+}
+
+/// The recovery session named by `Authorization: Bearer`, and its person.
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub session: Session,
+    pub person: Person,
+}
+
+impl<S> FromRequestParts<S> for CurrentSession
+where
+    App: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = App::from_ref(state);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| Secret::new(t.trim()))
+            .filter(|t| !t.expose().is_empty())
+            .ok_or(RecoveryError::SessionInvalid)?;
+        let (session, person) = flows::session::authenticate(&app, &token).await?;
+        Ok(Self { session, person })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use recovery_api::session::CreateSession;
+
+    fn field_of(body: &str) -> Option<String> {
+        match parse_json::<CreateSession>(body.as_bytes()) {
+            Err(ApiError::InvalidField { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        assert_eq!(
+            field_of(r#"{"username":"ada"}"#).as_deref(),
+            Some("password")
+        );
+        assert_eq!(
+            field_of(r#"{"username":5,"password":"x"}"#).as_deref(),
+            Some("username")
+        );
+        assert_eq!(
+            field_of(r#"{"username":"ada","password":"x","passCode":"1"}"#).as_deref(),
+            Some("passCode")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed() {
+        assert!(matches!(
+            parse_json::<CreateSession>(b"{\"username\":"),
+            Err(ApiError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_json::<CreateSession>(b"{} trailing"),
+            Err(ApiError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,70 @@
+//! The HTTP API under `/v1`: routing, extractors, the problem mapping. Handlers are thin:
+//! parse, call a flow, map the result.
+
+mod extract;
+mod metrics_layer;
+pub mod openapi;
+mod problem;
+mod routes;
+
+use std::{future::Future, net::SocketAddr};
+
+use axum::{
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{delete, get, post},
+    Router,
+};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use problem::ApiError;
+
+use crate::app::App;
+
+/// Request bodies above this are refused with `payload_too_large`.
+pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
+
+/// The whole API, for `serve`, the embedded demo service and the tests.
+pub fn router(app: App) -> Router {
+    let mut v1 = Router::new()
+        .route("/recovery/sessions", post(routes::sessions::create))
+        .route(
+            "/recovery/sessions/current",
+            delete(routes::sessions::end_current),
+        )
+        .route("/me/authenticators", get(routes::me::authenticators))
+        .route("/me/bypass-codes", post(routes::me::issue_bypass_code))
+        .route("/kiosks/enrollments", post(routes::kiosks::enroll))
+        .route("/openapi.json", get(routes::openapi_document));
+    if app.demo {
+        v1 = v1.route("/demo/outbox", get(routes::demo::outbox));
+    }
+    Router::new()
+        .nest("/v1", v1)
+        .route("/healthz", get(routes::health::healthz))
+        .route("/metrics", get(routes::health::metrics))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            metrics_layer::record,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

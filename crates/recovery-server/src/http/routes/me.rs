@@ -1,0 +1,55 @@
+use axum::{extract::State, http::StatusCode, Json};
+use recovery_api::{authenticator::AuthenticatorList, bypass_code::BypassCodeIssued, Problem};
+
+use crate::{
+    app::App,
+    flows,
+    http::{
+        extract::{CurrentSession, RequestClient},
+        problem::ApiError,
+    },
+    mfa::BypassCodeOrigin,
+};
+
+/// The devices of the verified person.
+#[utoipa::path(get, path = "/v1/me/authenticators", tag = "me",
+    security(("recovery_session" = [])),
+    responses(
+        (status = 200, body = AuthenticatorList),
+        (status = 401, description = "`session_invalid` or `session_expired`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn authenticators(
+    State(app): State<App>,
+    current: CurrentSession,
+) -> Result<Json<AuthenticatorList>, ApiError> {
+    let authenticators = flows::authenticators::list(&app, &current.person).await?;
+    Ok(Json(AuthenticatorList { authenticators }))
+}
+
+/// A new one-use bypass code; it revokes the previous self-service code.
+#[utoipa::path(post, path = "/v1/me/bypass-codes", tag = "me",
+    security(("recovery_session" = [])),
+    responses(
+        (status = 201, description = "Shown once; valid 10 minutes", body = BypassCodeIssued),
+        (status = 401, description = "`session_invalid` or `session_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "`unsupported` by the MFA system", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn issue_bypass_code(
+    State(app): State<App>,
+    RequestClient(client): RequestClient,
+    current: CurrentSession,
+) -> Result<(StatusCode, Json<BypassCodeIssued>), ApiError> {
+    let issued = flows::bypass_code::issue(
+        &app,
+        &client,
+        &current.person,
+        BypassCodeOrigin::SelfService,
+        None,
+    )
+    .await?;
+    let body = BypassCodeIssued {
+        code: issued.code.into_secret(),
+        expires_at: issued.expires_at,
+    };
+    Ok((StatusCode::CREATED, Json(body)))
+}

@@ -1,0 +1,24 @@
+pub mod demo;
+pub mod health;
+pub mod kiosks;
+pub mod me;
+pub mod sessions;
+
+use axum::Json;
+
+use super::{openapi::ApiDoc, problem::ApiError};
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// The OpenAPI document of this API (also committed as `openapi.json`).
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::document())
+}

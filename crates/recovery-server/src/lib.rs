@@ -1,0 +1,26 @@
+//! The Recovery Desk service: the authority that verifies a locked-out person, throttles
+//! guessing, changes their MFA state through the `MfaProvider` seam, audits and notifies.
+//!
+//! Map: [`flows`] is what the service does; [`directory`] and [`mfa`] are the two seams a new
+//! backend touches; [`http`] and [`cli`] are the thin doors in; [`app`] wires it all.
+
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod flows;
+pub mod http;
+pub mod kiosk;
+pub mod metrics;
+pub mod mfa;
+pub mod notify;
+pub mod session;
+pub mod slow_hash;
+pub mod storage;
+pub mod throttle;
+pub mod token;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    recovery_server::cli::main()
+}

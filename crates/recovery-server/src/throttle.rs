@@ -1,0 +1,279 @@
+//! Guessing throttle for verification.
+//!
+//! Date of birth + PIN is weak knowledge, so guessing is limited hard, per account and per
+//! client (kiosk or network address):
+//!
+//! - 5 failures in a row lock self-service for that username for 15 minutes;
+//! - 10 failures within 24 hours lock it until the help desk runs `unlock`;
+//! - 20 failures from one client within 15 minutes stop that client until the window ends.
+//!
+//! Usernames are throttled whether they exist or not, so a lock says nothing about an account.
+//!
+//! An attempt is *charged before it is checked*: [`Throttle::reserve`] atomically counts it
+//! and refuses when the limit is reached, so parallel guesses cannot slip past the limit
+//! while earlier ones are still being hashed. A success gives the charge back.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use time::{Duration, OffsetDateTime};
+
+use crate::{
+    clock::{from_unix, to_unix},
+    storage::Database,
+};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThrottlePolicy {
+    pub consecutive_failures: u32,
+    pub lockout_minutes: u32,
+    pub daily_failures: u32,
+    pub client_failures: u32,
+    pub client_window_minutes: u32,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            consecutive_failures: 5,
+            lockout_minutes: 15,
+            daily_failures: 10,
+            client_failures: 20,
+            client_window_minutes: 15,
+        }
+    }
+}
+
+/// Why an attempt may not go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Locked until the instant, or until the help desk unlocks when `None`.
+    Locked { until: Option<OffsetDateTime> },
+    /// Too many attempts (from this client, or in flight for this account); retry at the instant.
+    TooManyAttempts { retry_at: OffsetDateTime },
+}
+
+/// What a recorded failure led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    StillOpen,
+    Locked { until: Option<OffsetDateTime> },
+}
+
+/// A charged attempt; give it to [`Throttle::succeeded`] or [`Throttle::failed`].
+#[derive(Debug)]
+#[must_use]
+pub struct Reservation {
+    username: String,
+    client: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Throttle {
+    db: Database,
+    policy: ThrottlePolicy,
+}
+
+const DAY_SECONDS: i64 = 24 * 60 * 60;
+/// When an account is only busy with attempts still in flight, ask to retry shortly.
+const IN_FLIGHT_RETRY_SECONDS: i64 = 5;
+
+impl Throttle {
+    pub fn new(db: Database, policy: ThrottlePolicy) -> Self {
+        Self { db, policy }
+    }
+
+    /// Charges one attempt to the client and to the username, or refuses without charging.
+    pub async fn reserve(
+        &self,
+        username: &str,
+        client: &str,
+        now: OffsetDateTime,
+    ) -> Result<Result<Reservation, Refusal>, sqlx::Error> {
+        if let Err(refusal) = self.reserve_client(client, now).await? {
+            return Ok(Err(refusal));
+        }
+        if let Err(refusal) = self.reserve_account(username, now).await? {
+            self.refund_client(client).await?;
+            return Ok(Err(refusal));
+        }
+        Ok(Ok(Reservation {
+            username: username.to_owned(),
+            client: client.to_owned(),
+        }))
+    }
+
+    pub async fn succeeded(&self, reservation: Reservation) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE account_throttle SET in_a_row = 0 WHERE username = $1")
+            .bind(&reservation.username)
+            .execute(self.db.pool())
+            .await?;
+        self.refund_client(&reservation.client).await
+    }
+
+    /// Records the failure and locks the username when it reaches a limit.
+    pub async fn failed(
+        &self,
+        reservation: Reservation,
+        now: OffsetDateTime,
+    ) -> Result<AfterFailure, sqlx::Error> {
+        let pool = self.db.pool();
+        let at = to_unix(now);
+        let username = reservation.username;
+        sqlx::query("DELETE FROM verification_failures WHERE username = $1 AND at <= $2")
+            .bind(&username)
+            .bind(at - DAY_SECONDS)
+            .execute(pool)
+            .await?;
+        sqlx::query("INSERT INTO verification_failures (username, at) VALUES ($1, $2)")
+            .bind(&username)
+            .bind(at)
+            .execute(pool)
+            .await?;
+        let in_day: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM verification_failures WHERE username = $1 AND at > $2",
+        )
+        .bind(&username)
+        .bind(at - DAY_SECONDS)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
+        if in_day >= i64::from(self.policy.daily_failures) {
+            sqlx::query(
+                "UPDATE account_throttle SET help_desk_lock = 1, in_a_row = 0 WHERE username = $1",
+            )
+            .bind(&username)
+            .execute(pool)
+            .await?;
+            return Ok(AfterFailure::Locked { until: None });
+        }
+        let until = now + Duration::minutes(i64::from(self.policy.lockout_minutes));
+        let locked = sqlx::query(
+            "UPDATE account_throttle SET locked_until = $1, in_a_row = 0 \
+             WHERE username = $2 AND in_a_row >= $3",
+        )
+        .bind(to_unix(until))
+        .bind(&username)
+        .bind(i64::from(self.policy.consecutive_failures))
+        .execute(pool)
+        .await?
+        .rows_affected();
+        Ok(if locked > 0 {
+            AfterFailure::Locked { until: Some(until) }
+        } else {
+            AfterFailure::StillOpen
+        })
+    }
+
+    /// The help desk's unlock: forgets every failure of the username.
+    pub async fn unlock(&self, username: &str) -> Result<bool, sqlx::Error> {
+        let pool = self.db.pool();
+        let cleared = sqlx::query("DELETE FROM account_throttle WHERE username = $1")
+            .bind(username)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        let forgotten = sqlx::query("DELETE FROM verification_failures WHERE username = $1")
+            .bind(username)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        Ok(cleared + forgotten > 0)
+    }
+
+    async fn reserve_account(
+        &self,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), Refusal>, sqlx::Error> {
+        let at = to_unix(now);
+        let charged = sqlx::query(
+            "INSERT INTO account_throttle (username, in_a_row, locked_until, help_desk_lock) \
+             VALUES ($1, 1, 0, 0) \
+             ON CONFLICT (username) DO UPDATE SET in_a_row = account_throttle.in_a_row + 1 \
+             WHERE account_throttle.help_desk_lock = 0 \
+               AND account_throttle.locked_until <= $2 \
+               AND account_throttle.in_a_row < $3 \
+             RETURNING in_a_row",
+        )
+        .bind(username)
+        .bind(at)
+        .bind(i64::from(self.policy.consecutive_failures))
+        .fetch_optional(self.db.pool())
+        .await?;
+        if charged.is_some() {
+            return Ok(Ok(()));
+        }
+        let row = sqlx::query(
+            "SELECT locked_until, help_desk_lock FROM account_throttle WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(self.db.pool())
+        .await?;
+        let (locked_until, help_desk_lock): (i64, i64) = match row {
+            Some(row) => (row.try_get("locked_until")?, row.try_get("help_desk_lock")?),
+            None => (0, 0),
+        };
+        Ok(Err(if help_desk_lock != 0 {
+            Refusal::Locked { until: None }
+        } else if locked_until > at {
+            Refusal::Locked {
+                until: Some(from_unix(locked_until)),
+            }
+        } else {
+            Refusal::TooManyAttempts {
+                retry_at: from_unix(at + IN_FLIGHT_RETRY_SECONDS),
+            }
+        }))
+    }
+
+    async fn reserve_client(
+        &self,
+        client: &str,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), Refusal>, sqlx::Error> {
+        let at = to_unix(now);
+        let window = i64::from(self.policy.client_window_minutes) * 60;
+        let charged = sqlx::query(
+            "INSERT INTO client_throttle (client, window_start, failures) VALUES ($1, $2, 1) \
+             ON CONFLICT (client) DO UPDATE SET \
+               failures = CASE WHEN client_throttle.window_start <= $3 THEN 1 \
+                               ELSE client_throttle.failures + 1 END, \
+               window_start = CASE WHEN client_throttle.window_start <= $3 THEN $2 \
+                                   ELSE client_throttle.window_start END \
+             WHERE client_throttle.window_start <= $3 OR client_throttle.failures < $4 \
+             RETURNING failures",
+        )
+        .bind(client)
+        .bind(at)
+        .bind(at - window)
+        .bind(i64::from(self.policy.client_failures))
+        .fetch_optional(self.db.pool())
+        .await?;
+        if charged.is_some() {
+            return Ok(Ok(()));
+        }
+        let window_start: i64 =
+            sqlx::query("SELECT window_start FROM client_throttle WHERE client = $1")
+                .bind(client)
+                .fetch_optional(self.db.pool())
+                .await?
+                .map(|row| row.try_get("window_start"))
+                .transpose()?
+                .unwrap_or(at);
+        Ok(Err(Refusal::TooManyAttempts {
+            retry_at: from_unix(window_start + window),
+        }))
+    }
+
+    async fn refund_client(&self, client: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE client_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END \
+             WHERE client = $1",
+        )
+        .bind(client)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+}

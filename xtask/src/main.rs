@@ -1,0 +1,140 @@
+//! Project automation for Recovery Desk, in the style of rust-analyzer's xtask:
+//! `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
+//!
+//! Each command has its own module; this file parses the arguments by hand and holds the few
+//! helpers they share. No product logic belongs here.
+
+mod bench;
+mod postgres;
+mod run;
+mod system_packages;
+mod test;
+
+use std::env;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "\
+Usage: cargo xtask <command> [args]
+
+Commands:
+  run [-- ARGS]           Run the recovery service in demo mode on the embedded demo directory
+                          (cargo run -p recovery-server -- serve --demo ARGS).
+  test                    Every check, in order: cargo fmt --check, clippy -D warnings, then
+                          every test on SQLite and on a private PostgreSQL cluster that xtask
+                          starts (and, as root, installs with apt-get) and stops.
+  bench <name> [-- ARGS]  Run a benchmark in the release profile. Benchmarks: service.
+  help                    Show this message.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match try_main(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\nerror: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main(args: &[String]) -> Result<()> {
+    let root = project_root()?;
+    env::set_current_dir(&root)
+        .with_context(|| format!("cannot change directory to {}", root.display()))?;
+
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        bail!("no command given");
+    };
+    match command.as_str() {
+        "run" => run::run(strip_separator(rest)),
+        "test" => {
+            if let Some(extra) = rest.first() {
+                bail!("`cargo xtask test` takes no arguments (got `{extra}`)");
+            }
+            test::run()
+        }
+        "bench" => bench::run(rest),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!("{USAGE}");
+            bail!("unknown command `{other}`; the commands are: run, test, bench, help")
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn project_root() -> Result<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .context("the xtask crate has no parent directory")
+}
+
+/// Drops one leading `--`, so that `cargo xtask run -- --flag` and `cargo xtask run --flag` mean
+/// the same.
+fn strip_separator(args: &[String]) -> &[String] {
+    match args.split_first() {
+        Some((first, rest)) if first == "--" => rest,
+        _ => args,
+    }
+}
+
+/// `cargo`, the one that runs xtask (Cargo sets `CARGO` for the programs it runs).
+fn cargo() -> Command {
+    Command::new(env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))
+}
+
+/// Prints the command, runs it with inherited stdio, and fails unless it exits successfully.
+fn run_command(cmd: &mut Command) -> Result<()> {
+    let shown = display(cmd);
+    eprintln!("$ {shown}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// A command as a person would type it in a shell (environment variables first).
+fn display(cmd: &Command) -> String {
+    let mut words = Vec::new();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            words.push(format!(
+                "{}={}",
+                key.to_string_lossy(),
+                quote(&value.to_string_lossy())
+            ));
+        }
+    }
+    let program = Path::new(cmd.get_program());
+    if program.file_stem().is_some_and(|stem| stem == "cargo") {
+        words.push("cargo".to_owned());
+    } else {
+        words.push(quote(&program.to_string_lossy()));
+    }
+    words.extend(cmd.get_args().map(|arg| quote(&arg.to_string_lossy())));
+    words.join(" ")
+}
+
+fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=+/.,:@%^".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
