@@ -131,7 +131,11 @@ impl Config {
         figment
             .merge(
                 Env::prefixed("RECOVERY_")
-                    .filter(|key| !key.as_str().starts_with("test_"))
+                    // RECOVERY_CONFIG names the file; RECOVERY_TEST_* belong to the tests.
+                    .filter(|key| {
+                        let key = key.as_str().to_ascii_lowercase();
+                        key != "config" && !key.starts_with("test_")
+                    })
                     .split("__"),
             )
             .extract()

@@ -18,9 +18,11 @@ pub struct RetryAt {
 
 impl RetryAt {
     pub fn new(at: OffsetDateTime, now: OffsetDateTime) -> Self {
+        let wait = at - now;
+        let rounded_up = wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0);
         Self {
             at,
-            in_seconds: (at - now).whole_seconds().max(1),
+            in_seconds: rounded_up.max(1),
         }
     }
 }

@@ -55,6 +55,13 @@ CREATE INDEX bypass_codes_by_person ON bypass_codes (person_id, expires_at);
 CREATE UNIQUE INDEX bypass_codes_one_live_self_service ON bypass_codes (person_id)
     WHERE origin = 'self_service' AND used_at IS NULL AND revoked_at IS NULL;
 
+-- One row per person, written first in every transaction that changes their bypass codes: the
+-- row lock queues concurrent changes for one person (PostgreSQL; SQLite has one writer anyway).
+CREATE TABLE mfa_person_locks (
+    person_id  TEXT PRIMARY KEY,
+    touched_at BIGINT NOT NULL
+);
+
 CREATE TABLE authenticators (
     id            TEXT PRIMARY KEY,
     person_id     TEXT NOT NULL,

@@ -58,6 +58,12 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let malformed = || {
         ApiError::Malformed("The request body is not valid JSON; nothing was changed.".to_owned())
     };
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some() && first != Some(&b'{') {
+        return Err(ApiError::Malformed(
+            "The request body must be a JSON object; nothing was changed.".to_owned(),
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer);
     if value.is_ok() && deserializer.end().is_err() {
@@ -215,7 +221,7 @@ mod tests {
             Err(ApiError::Malformed(_))
         ));
         assert!(matches!(
-            parse_json::<CreateSession>(b"{} trailing"),
+            parse_json::<CreateSession>(br#"{"username":"a","password":"b"} trailing"#),
             Err(ApiError::Malformed(_))
         ));
     }

@@ -16,7 +16,7 @@ use crate::{
     clock::{from_unix, to_unix},
     directory::Person,
     slow_hash::SlowHasher,
-    storage::{is_unique_violation, Database},
+    storage::Database,
 };
 
 #[derive(Debug, Clone)]
@@ -68,6 +68,8 @@ impl BuiltinProvider {
         Ok(id)
     }
 
+    /// Revokes the previous self-service code and stores the new one, in one transaction that
+    /// first takes the person's lock row, so concurrent issuing leaves exactly one live code.
     async fn insert_code(
         &self,
         person: &Person,
@@ -77,6 +79,14 @@ impl BuiltinProvider {
         expires_at: OffsetDateTime,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.db.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO mfa_person_locks (person_id, touched_at) VALUES ($1, $2) \
+             ON CONFLICT (person_id) DO UPDATE SET touched_at = $2",
+        )
+        .bind(&person.id.0)
+        .bind(to_unix(now))
+        .execute(&mut *tx)
+        .await?;
         if origin == BypassCodeOrigin::SelfService {
             sqlx::query(
                 "UPDATE bypass_codes SET revoked_at = $1 WHERE person_id = $2 \
@@ -127,22 +137,8 @@ impl MfaProvider for BuiltinProvider {
         let code = BypassCode::generate();
         let code_hash = self.hasher.hash(code.secret().expose().as_bytes()).await?;
         let expires_at = now + valid_for;
-        // Two self-service codes issued at once collide on the one-live-code index; the
-        // second revokes the first and tries again.
-        let mut result = self
-            .insert_code(person, origin, &code_hash, now, expires_at)
-            .await;
-        for _ in 0..3 {
-            match &result {
-                Err(e) if is_unique_violation(e) => {
-                    result = self
-                        .insert_code(person, origin, &code_hash, now, expires_at)
-                        .await;
-                }
-                _ => break,
-            }
-        }
-        result?;
+        self.insert_code(person, origin, &code_hash, now, expires_at)
+            .await?;
         Ok(IssuedBypassCode { code, expires_at })
     }
 

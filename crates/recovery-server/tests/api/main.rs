@@ -1,0 +1,17 @@
+//! HTTP-level tests of the recovery service: the real router on a real socket, driven with
+//! reqwest, each test on a fresh SQLite file and again on a fresh PostgreSQL database.
+//! One test binary, many modules: one link instead of one per file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod audit_and_notifications;
+mod bad_input;
+mod bypass_codes;
+mod cli;
+mod health_and_metrics;
+mod kiosks;
+mod openapi;
+mod sessions;
+mod throttle;
