@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use crate::{cargo, run_command, strip_separator};
+use crate::{cargo, run_command, strip_separator, system_packages};
 
 /// Benchmark name → (package, bench target).
 const BENCHES: &[(&str, &str, &str)] = &[("service", "recovery-server", "service")];
@@ -19,6 +19,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let Some((_, package, target)) = BENCHES.iter().find(|(n, _, _)| n == name) else {
         bail!("unknown benchmark `{name}`; benchmarks: {names}");
     };
+    system_packages::ensure(system_packages::BUILD)?;
     let extra_args = strip_separator(extra_args);
     let mut cmd = cargo();
     cmd.args(["bench", "--package", package, "--bench", target]);

@@ -4,9 +4,10 @@
 
 use anyhow::Result;
 
-use crate::{cargo, run_command};
+use crate::{cargo, run_command, system_packages};
 
 pub fn run(extra_args: &[String]) -> Result<()> {
+    system_packages::ensure(system_packages::BUILD)?;
     run_command(
         cargo()
             .args([

@@ -17,6 +17,12 @@ use crate::run_command;
 /// `(probe, debian_package)`; see the module documentation.
 pub type Requirement = (&'static str, &'static str);
 
+/// What building the workspace needs: webauthn-rs links OpenSSL, found through pkg-config.
+pub const BUILD: &[Requirement] = &[
+    ("pkg-config", "pkg-config"),
+    ("/usr/include/openssl/ssl.h", "libssl-dev"),
+];
+
 /// Makes sure every probe is satisfied, installing the missing packages with apt-get when
 /// running as root, and otherwise failing with the one command that installs them.
 pub fn ensure(requirements: &[Requirement]) -> Result<()> {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
-use crate::{cargo, run_command};
+use crate::{cargo, run_command, system_packages};
 
 /// The environment variable that tells the tests where PostgreSQL is: a superuser URL; each test
 /// creates its own database.
@@ -19,6 +19,7 @@ const STEPS: [&str; 3] = ["fmt", "clippy", "test"];
 pub fn run() -> Result<()> {
     let started = Instant::now();
     check_components()?;
+    system_packages::ensure(system_packages::BUILD)?;
     let locked = Path::new("Cargo.lock").exists();
     if !locked {
         eprintln!("note: no Cargo.lock yet, so cargo runs without --locked");

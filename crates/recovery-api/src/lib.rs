@@ -8,10 +8,13 @@ pub mod authenticator;
 pub mod bypass_code;
 pub mod demo;
 pub mod fields;
+pub mod hardware_token;
 pub mod health;
 pub mod kiosk;
+pub mod phone;
 pub mod problem;
 mod secret;
+pub mod security_key;
 pub mod session;
 
 pub use problem::{ErrorCode, Problem};

@@ -36,6 +36,28 @@ pub enum ErrorCode {
     KioskCredentialInvalid,
     /// The kiosk enrollment token is unknown, expired or used.
     EnrollmentTokenInvalid,
+    /// The number cannot be a real phone number, or the extension has other than digits.
+    PhoneNumberInvalid,
+    /// A landline was asked for, and the number belongs to a mobile-only range.
+    PhoneNumberNotLandline,
+    /// The code typed back does not match; `attempts_left` says how many tries remain.
+    CodeIncorrect,
+    /// The pending verification ran out of time or tries; the unverified phone was removed.
+    VerificationExpired,
+    /// The activation link is unknown, expired or already used.
+    ActivationInvalid,
+    /// The security-key registration is unknown, expired or already finished.
+    RegistrationInvalid,
+    /// The key's answer does not check out (another challenge, another site, a forged answer).
+    SecurityKeyRejected,
+    /// The key is already registered to this person.
+    SecurityKeyAlreadyRegistered,
+    /// The organisation accepts only certain models of security key.
+    SecurityKeyModelNotAllowed,
+    /// The consecutive codes do not match the token within the look-ahead window.
+    ResyncFailed,
+    /// Binding a new factor needs a verification from the last few minutes.
+    ReverificationRequired,
     /// No such resource.
     NotFound,
     /// The route exists, but not with this method.
@@ -49,7 +71,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::MalformedRequest,
         Self::InvalidField,
         Self::PayloadTooLarge,
@@ -61,6 +83,17 @@ impl ErrorCode {
         Self::SessionExpired,
         Self::KioskCredentialInvalid,
         Self::EnrollmentTokenInvalid,
+        Self::PhoneNumberInvalid,
+        Self::PhoneNumberNotLandline,
+        Self::CodeIncorrect,
+        Self::VerificationExpired,
+        Self::ActivationInvalid,
+        Self::RegistrationInvalid,
+        Self::SecurityKeyRejected,
+        Self::SecurityKeyAlreadyRegistered,
+        Self::SecurityKeyModelNotAllowed,
+        Self::ResyncFailed,
+        Self::ReverificationRequired,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Unsupported,
@@ -81,6 +114,17 @@ impl ErrorCode {
             Self::SessionExpired => "session_expired",
             Self::KioskCredentialInvalid => "kiosk_credential_invalid",
             Self::EnrollmentTokenInvalid => "enrollment_token_invalid",
+            Self::PhoneNumberInvalid => "phone_number_invalid",
+            Self::PhoneNumberNotLandline => "phone_number_not_landline",
+            Self::CodeIncorrect => "code_incorrect",
+            Self::VerificationExpired => "verification_expired",
+            Self::ActivationInvalid => "activation_invalid",
+            Self::RegistrationInvalid => "registration_invalid",
+            Self::SecurityKeyRejected => "security_key_rejected",
+            Self::SecurityKeyAlreadyRegistered => "security_key_already_registered",
+            Self::SecurityKeyModelNotAllowed => "security_key_model_not_allowed",
+            Self::ResyncFailed => "resync_failed",
+            Self::ReverificationRequired => "reverification_required",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unsupported => "unsupported",
@@ -92,17 +136,25 @@ impl ErrorCode {
     /// The HTTP status that carries this code.
     pub fn status(self) -> u16 {
         match self {
-            Self::MalformedRequest => 400,
+            Self::MalformedRequest | Self::CodeIncorrect => 400,
             Self::VerificationFailed
             | Self::SessionInvalid
             | Self::SessionExpired
             | Self::KioskCredentialInvalid
-            | Self::EnrollmentTokenInvalid => 401,
+            | Self::EnrollmentTokenInvalid
+            | Self::ReverificationRequired => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::RegistrationInvalid | Self::SecurityKeyAlreadyRegistered => 409,
+            Self::VerificationExpired | Self::ActivationInvalid => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::InvalidField => 422,
+            Self::InvalidField
+            | Self::PhoneNumberInvalid
+            | Self::PhoneNumberNotLandline
+            | Self::SecurityKeyRejected
+            | Self::SecurityKeyModelNotAllowed
+            | Self::ResyncFailed => 422,
             Self::TooManyAttempts | Self::Locked => 429,
             Self::Internal => 500,
             Self::Unsupported => 501,
@@ -124,6 +176,17 @@ impl ErrorCode {
             Self::SessionExpired => "The recovery session has expired",
             Self::KioskCredentialInvalid => "This kiosk is not enrolled",
             Self::EnrollmentTokenInvalid => "The enrollment token is not valid",
+            Self::PhoneNumberInvalid => "The phone number is not valid",
+            Self::PhoneNumberNotLandline => "This number is a mobile number",
+            Self::CodeIncorrect => "The code is not correct",
+            Self::VerificationExpired => "The verification is over",
+            Self::ActivationInvalid => "The activation link is not valid",
+            Self::RegistrationInvalid => "The registration is not valid",
+            Self::SecurityKeyRejected => "The security key's answer was not accepted",
+            Self::SecurityKeyAlreadyRegistered => "This security key is already registered",
+            Self::SecurityKeyModelNotAllowed => "This model of security key is not allowed",
+            Self::ResyncFailed => "The codes could not be matched",
+            Self::ReverificationRequired => "Verify again to add a device",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::Unsupported => "Not supported by your organisation's MFA system",
@@ -165,6 +228,9 @@ pub struct Problem {
         with = "time::serde::rfc3339::option"
     )]
     pub retry_at: Option<OffsetDateTime>,
+    /// Tries that remain, for `code_incorrect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
 }
 
 impl Problem {
@@ -177,11 +243,17 @@ impl Problem {
             detail: detail.into(),
             field: None,
             retry_at: None,
+            attempts_left: None,
         }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_attempts_left(mut self, attempts_left: u32) -> Self {
+        self.attempts_left = Some(attempts_left);
         self
     }
 

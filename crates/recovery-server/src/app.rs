@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use recovery_api::Secret;
 use sqlx::Row;
 use time::Duration;
 
@@ -13,8 +14,13 @@ use crate::{
     directory::{BuiltinDirectory, Directory},
     kiosk::Kiosks,
     metrics::Metrics,
-    mfa::{BuiltinProvider, MfaProvider},
+    mfa::{
+        builtin::{BuiltinParts, BuiltinProvider},
+        MfaProvider,
+    },
     notify::{Notifier, NotifyConfig, OutboxNotifier, SmtpNotifier},
+    sealed::SealingKey,
+    security_key::RelyingParty,
     session::Sessions,
     slow_hash::SlowHasher,
     storage::Database,
@@ -41,6 +47,7 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Demo mode: the demo directory is loaded and `GET /v1/demo/outbox` answers.
     pub demo: bool,
+    builtin: BuiltinProvider,
 }
 
 impl std::fmt::Debug for App {
@@ -63,6 +70,12 @@ pub enum StartError {
     Notify(#[from] crate::notify::NotifyError),
     #[error("token_key must be base64url of at least 32 bytes")]
     TokenKey,
+    #[error("otp_key must be base64url of 32 bytes")]
+    OtpKey,
+    #[error(transparent)]
+    Telephony(#[from] crate::telephony::TelephonyError),
+    #[error(transparent)]
+    SecurityKeys(#[from] crate::security_key::SecurityKeyError),
 }
 
 /// Options that are not configuration: the clock (tests move it) and demo mode.
@@ -94,6 +107,7 @@ impl App {
     ) -> Result<Self, StartError> {
         let hasher = SlowHasher::new(config.password_hash)?;
         let token_hasher = token_hasher(&config, &db).await?;
+        let sealing = sealing_key(&config, &db).await?;
         let clock = options.clock;
         let outbox = matches!(config.notify, NotifyConfig::Outbox)
             .then(|| OutboxNotifier::new(db.clone(), Arc::clone(&clock)));
@@ -104,9 +118,24 @@ impl App {
                 Arc::new(OutboxNotifier::new(db.clone(), Arc::clone(&clock)))
             }
         };
+        let telephony = crate::telephony::from_config(
+            &config.telephony,
+            OutboxNotifier::new(db.clone(), Arc::clone(&clock)),
+        )?;
+        let builtin = BuiltinProvider::new(BuiltinParts {
+            db: db.clone(),
+            hasher: hasher.clone(),
+            tokens: token_hasher.clone(),
+            sealing,
+            telephony,
+            relying_party: Arc::new(RelyingParty::new(&config.security_keys)?),
+            policy: config.devices.clone(),
+            organisation: config.organisation.name.clone(),
+        });
         Ok(Self {
             directory: Arc::new(BuiltinDirectory::new(db.clone(), hasher.clone())),
-            mfa: Arc::new(BuiltinProvider::new(db.clone(), hasher.clone())),
+            mfa: Arc::new(builtin.clone()),
+            builtin,
             throttle: Throttle::new(db.clone(), config.throttle),
             sessions: Sessions::new(
                 db.clone(),
@@ -131,28 +160,43 @@ impl App {
         BuiltinDirectory::new(self.db.clone(), self.hasher.clone())
     }
 
-    /// The builtin provider over the same database (demo devices).
-    pub fn builtin_provider(&self) -> BuiltinProvider {
-        BuiltinProvider::new(self.db.clone(), self.hasher.clone())
+    /// The builtin provider over the same database (demo devices, token imports).
+    pub fn builtin_provider(&self) -> &BuiltinProvider {
+        &self.builtin
     }
+}
+
+async fn token_hasher(config: &Config, db: &Database) -> Result<TokenHasher, StartError> {
+    let key = service_key(config.token_key.as_ref(), "token_key", db).await?;
+    TokenHasher::from_encoded_key(key.expose()).ok_or(StartError::TokenKey)
+}
+
+async fn sealing_key(config: &Config, db: &Database) -> Result<SealingKey, StartError> {
+    let key = service_key(config.otp_key.as_ref(), "otp_key", db).await?;
+    SealingKey::from_encoded(key.expose()).map_err(|_| StartError::OtpKey)
 }
 
 /// The configured key, or the one this service made for itself and keeps in the database
 /// (shared by every instance on the same database).
-async fn token_hasher(config: &Config, db: &Database) -> Result<TokenHasher, StartError> {
-    if let Some(key) = &config.token_key {
-        return TokenHasher::from_encoded_key(key.expose()).ok_or(StartError::TokenKey);
+async fn service_key(
+    configured: Option<&Secret>,
+    name: &str,
+    db: &Database,
+) -> Result<Secret, StartError> {
+    if let Some(key) = configured {
+        return Ok(key.clone());
     }
-    let candidate = TokenHasher::generate_key();
     sqlx::query(
-        "INSERT INTO service_keys (name, value) VALUES ('token_key', $1) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO service_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
     )
-    .bind(candidate.expose())
+    .bind(name)
+    .bind(TokenHasher::generate_key().expose())
     .execute(db.pool())
     .await?;
-    let stored: String = sqlx::query("SELECT value FROM service_keys WHERE name = 'token_key'")
+    let stored: String = sqlx::query("SELECT value FROM service_keys WHERE name = $1")
+        .bind(name)
         .fetch_one(db.pool())
         .await?
         .try_get("value")?;
-    TokenHasher::from_encoded_key(&stored).ok_or(StartError::TokenKey)
+    Ok(Secret::new(stored))
 }

@@ -25,6 +25,19 @@ pub enum AuditEvent {
     KioskTokenIssued,
     KioskEnrolled,
     NotificationFailed,
+    LandlineAdded,
+    LandlineVerified,
+    LandlineVerificationFailed,
+    ActivationLinkCreated,
+    PhoneAppReactivated,
+    SecurityKeyRegistrationStarted,
+    SecurityKeyRegistered,
+    SecurityKeyRegistrationFailed,
+    AuthenticatorRenamed,
+    HardwareTokenResynced,
+    HardwareTokenResyncFailed,
+    AuthenticatorRemoved,
+    HardwareTokensImported,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

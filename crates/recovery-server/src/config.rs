@@ -10,7 +10,10 @@ use figment::{
 use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
-use crate::{notify::NotifyConfig, slow_hash::HashCost, throttle::ThrottlePolicy};
+use crate::{
+    notify::NotifyConfig, security_key::SecurityKeyPolicy, slow_hash::HashCost,
+    telephony::TelephonyConfig, throttle::ThrottlePolicy,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -26,6 +29,15 @@ pub struct Config {
     pub kiosk: KioskPolicy,
     pub password_hash: HashCost,
     pub notify: NotifyConfig,
+    /// How verification calls and texts go out.
+    pub telephony: TelephonyConfig,
+    pub devices: DevicePolicy,
+    pub security_keys: SecurityKeyPolicy,
+    /// Region for phone numbers typed without a country code (ISO 3166: US, GB, ES…).
+    pub phone_region: String,
+    /// Key sealing TOTP and HOTP secrets at rest (base64url of 32 bytes). When absent the
+    /// service makes one and keeps it in the database: set it in production, apart from the data.
+    pub otp_key: Option<Secret>,
     /// Key for hashing session tokens and kiosk credentials (base64url, at least 32 bytes).
     /// When absent the service makes one and keeps it in the database.
     pub token_key: Option<Secret>,
@@ -45,6 +57,11 @@ impl Default for Config {
             kiosk: KioskPolicy::default(),
             password_hash: HashCost::default(),
             notify: NotifyConfig::default(),
+            telephony: TelephonyConfig::default(),
+            devices: DevicePolicy::default(),
+            security_keys: SecurityKeyPolicy::default(),
+            phone_region: "US".to_owned(),
+            otp_key: None,
             token_key: None,
             trust_forwarded_for: false,
         }
@@ -108,6 +125,48 @@ impl Default for KioskPolicy {
         Self {
             enrollment_valid_hours: 24,
         }
+    }
+}
+
+/// Lifetimes and limits of device changes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DevicePolicy {
+    /// How long a pending landline waits for its spoken code.
+    pub verification_minutes: u32,
+    /// Wrong codes before a pending landline is discarded.
+    pub verification_attempts: u32,
+    /// How long an activation link works (at most 10 minutes).
+    pub activation_minutes: u32,
+    /// How far ahead of the service a hardware token may have run (HOTP look-ahead).
+    pub resync_window: u64,
+    /// The address phones reach the service at, for activation links.
+    pub public_url: String,
+    /// How recent the verification must be to bind a new factor.
+    pub fresh_minutes: u32,
+}
+
+impl Default for DevicePolicy {
+    fn default() -> Self {
+        Self {
+            verification_minutes: 10,
+            verification_attempts: 3,
+            activation_minutes: 10,
+            resync_window: 1000,
+            public_url: "http://127.0.0.1:8750".to_owned(),
+            fresh_minutes: 10,
+        }
+    }
+}
+
+impl DevicePolicy {
+    pub fn verification_time(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.verification_minutes))
+    }
+
+    /// Capped at 10 minutes whatever the configuration says.
+    pub fn activation_time(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.activation_minutes.clamp(1, 10)))
     }
 }
 

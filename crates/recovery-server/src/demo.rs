@@ -7,7 +7,11 @@ use time::macros::date;
 use crate::{
     app::App,
     directory::{DirectoryError, NewPerson, PasswordSource},
-    mfa::{builtin::NewPhone, ProviderError},
+    mfa::{
+        builtin::{NewPhone, NewToken},
+        ProviderError,
+    },
+    otp::OtpSecret,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -113,5 +117,19 @@ pub async fn load(app: &App) -> Result<(), DemoError> {
         };
         provider.add_phone(&person, &phone, now).await?;
     }
+    // Grace's code-generating token uses RFC 4226's test key, so its codes can be computed
+    // (the first ones: 755224, 287082, 359152, 969429, 338314).
+    let grace = app
+        .directory
+        .find_by_username("grace")
+        .await?
+        .ok_or(DemoError::Missing)?;
+    let token = NewToken {
+        serial: "DEMO-000123".to_owned(),
+        secret: OtpSecret::from_bytes(b"12345678901234567890".to_vec()),
+        counter: 0,
+        owner: "grace".to_owned(),
+    };
+    provider.import_tokens(&[(grace, token)], now).await?;
     Ok(())
 }

@@ -49,6 +49,26 @@ pub enum RecoveryError {
     EnrollmentTokenInvalid,
     #[error("the MFA system does not support {0}")]
     Unsupported(&'static str),
+    #[error("binding a new factor needs a recent verification")]
+    ReverificationRequired,
+    #[error("not found")]
+    NotFound,
+    #[error("phone number: {0}")]
+    PhoneNumber(#[from] crate::phone_number::PhoneNumberError),
+    #[error("the code is not correct")]
+    CodeIncorrect { attempts_left: u32 },
+    #[error("the verification is over")]
+    VerificationExpired,
+    #[error("the activation link is not valid")]
+    ActivationInvalid,
+    #[error("the registration is not valid")]
+    RegistrationInvalid,
+    #[error("the codes do not match the token")]
+    ResyncFailed,
+    #[error(transparent)]
+    SecurityKey(crate::security_key::SecurityKeyError),
+    #[error("{0}")]
+    Conflict(String),
     #[error("a dependency is unavailable: {0}")]
     Unavailable(String),
     #[error("storage failed")]
@@ -80,6 +100,25 @@ impl From<ProviderError> for RecoveryError {
             ProviderError::Unsupported(what) => Self::Unsupported(what),
             ProviderError::Unavailable(why) => Self::Unavailable(why),
             ProviderError::Storage(e) => Self::Storage(e),
+            ProviderError::NotFound => Self::NotFound,
+            ProviderError::CodeIncorrect { attempts_left } => Self::CodeIncorrect { attempts_left },
+            ProviderError::CodeRequired => Self::InvalidField(recovery_api::fields::FieldError {
+                field: "code",
+                message: "Enter the 6 digits the call spoke.".to_owned(),
+            }),
+            ProviderError::VerificationExpired => Self::VerificationExpired,
+            ProviderError::ActivationInvalid => Self::ActivationInvalid,
+            ProviderError::RegistrationInvalid => Self::RegistrationInvalid,
+            ProviderError::ResyncFailed => Self::ResyncFailed,
+            ProviderError::Conflict(what) => Self::Conflict(what),
+            ProviderError::SecurityKey(e) => Self::SecurityKey(e),
+            ProviderError::Telephony(crate::telephony::TelephonyError::Unavailable(why)) => {
+                Self::Unavailable(why)
+            }
+            // The voice or SMS provider refused the number itself.
+            ProviderError::Telephony(crate::telephony::TelephonyError::Rejected { .. }) => {
+                Self::PhoneNumber(crate::phone_number::PhoneNumberError::Invalid)
+            }
             other => Self::Provider(other),
         }
     }

@@ -23,6 +23,8 @@ const PURPOSE: &str = "recovery-session";
 pub struct Session {
     pub id: String,
     pub person_id: PersonId,
+    /// When the person verified: binding a new factor needs this to be recent.
+    pub verified_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }
 
@@ -75,7 +77,7 @@ impl Sessions {
         now: OffsetDateTime,
     ) -> Result<Result<Session, SessionRejection>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT id, person_id, expires_at FROM recovery_sessions \
+            "SELECT id, person_id, created_at, expires_at FROM recovery_sessions \
              WHERE token_hash = $1 AND ended_at IS NULL",
         )
         .bind(self.hasher.hash(PURPOSE, token.expose()))
@@ -91,6 +93,7 @@ impl Sessions {
         Ok(Ok(Session {
             id: row.try_get("id")?,
             person_id: PersonId(row.try_get("person_id")?),
+            verified_at: from_unix(row.try_get("created_at")?),
             expires_at,
         }))
     }

@@ -12,9 +12,14 @@ use zeroize::Zeroizing;
 
 /// Makes a new token: 32 random bytes, base64url.
 pub fn generate() -> Secret {
-    let mut bytes = Zeroizing::new([0u8; 32]);
-    OsRng.fill_bytes(bytes.as_mut());
-    Secret::new(URL_SAFE_NO_PAD.encode(bytes.as_ref()))
+    generate_bytes(32)
+}
+
+/// A token of `len` random bytes, base64url; shorter ones make smaller QR codes.
+pub fn generate_bytes(len: usize) -> Secret {
+    let mut bytes = Zeroizing::new(vec![0u8; len]);
+    OsRng.fill_bytes(&mut bytes);
+    Secret::new(URL_SAFE_NO_PAD.encode(bytes.as_slice()))
 }
 
 /// The key that makes token hashes useless without the service.

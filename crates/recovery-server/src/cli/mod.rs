@@ -6,6 +6,7 @@ mod bypass_code;
 mod directory;
 mod kiosk;
 mod serve;
+mod tokens;
 mod unlock;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -49,6 +50,9 @@ enum Command {
     /// Enroll help-desk kiosks.
     #[command(subcommand)]
     Kiosk(kiosk::KioskCommand),
+    /// Manage code-generating hardware tokens.
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -88,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Unlock(args) => args.run(&open(config).await?).await,
         Command::Audit(command) => command.run(&open(config).await?).await,
         Command::Kiosk(command) => command.run(&open(config).await?).await,
+        Command::Tokens(command) => command.run(&open(config).await?).await,
     }
 }
 

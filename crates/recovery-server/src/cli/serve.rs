@@ -9,6 +9,7 @@ use crate::{
     config::Config,
     demo, http,
     notify::NotifyConfig,
+    telephony::TelephonyConfig,
 };
 
 #[derive(Debug, Args)]
@@ -33,6 +34,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
             .tempdir()?;
         config.database_url = format!("sqlite://{}", dir.path().join("demo.db").display());
         config.notify = NotifyConfig::Outbox;
+        config.telephony = TelephonyConfig::Outbox;
         Some(dir)
     } else {
         None

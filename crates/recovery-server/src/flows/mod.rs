@@ -3,8 +3,11 @@
 
 pub mod authenticators;
 pub mod bypass_code;
+pub mod hardware_tokens;
 pub mod kiosk;
 pub mod notice;
+pub mod phones;
+pub mod security_keys;
 pub mod session;
 pub mod unlock;
 pub mod verify;

@@ -50,3 +50,24 @@ pub async fn tell_person(
     }
     Ok(())
 }
+
+/// The usual end of a change: one audit record, then the notice to the person.
+pub async fn record_change(
+    app: &App,
+    client: &Client,
+    person: &Person,
+    audit_event: AuditEvent,
+    detail: serde_json::Value,
+    notice: AccountEvent,
+) -> Result<(), RecoveryError> {
+    let now = app.clock.now();
+    let record = AuditRecord {
+        event: audit_event,
+        outcome: Outcome::Success,
+        person: Some(person),
+        client: &client.label,
+        detail,
+    };
+    app.audit.record(now, record).await?;
+    tell_person(app, client, person, notice, now).await
+}

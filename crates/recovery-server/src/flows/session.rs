@@ -46,3 +46,13 @@ pub async fn end(
     app.audit.record(now, record).await?;
     Ok(())
 }
+
+/// Binding a new factor needs a verification from the last few minutes, whatever the
+/// session's own lifetime is configured to.
+pub fn require_fresh(app: &App, session: &Session) -> Result<(), RecoveryError> {
+    let fresh_for = time::Duration::minutes(i64::from(app.config.devices.fresh_minutes));
+    if session.verified_at + fresh_for <= app.clock.now() {
+        return Err(RecoveryError::ReverificationRequired);
+    }
+    Ok(())
+}

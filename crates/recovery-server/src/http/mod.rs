@@ -12,7 +12,7 @@ use std::{future::Future, net::SocketAddr};
 use axum::{
     extract::DefaultBodyLimit,
     middleware,
-    routing::{delete, get, post},
+    routing::{delete, get, patch, post},
     Router,
 };
 use tokio::net::TcpListener;
@@ -33,8 +33,38 @@ pub fn router(app: App) -> Router {
             "/recovery/sessions/current",
             delete(routes::sessions::end_current),
         )
-        .route("/me/authenticators", get(routes::me::authenticators))
+        .route("/me/authenticators", get(routes::authenticators::list))
+        .route(
+            "/me/authenticators/{id}",
+            patch(routes::authenticators::rename).delete(routes::authenticators::remove),
+        )
         .route("/me/bypass-codes", post(routes::me::issue_bypass_code))
+        .route("/me/phones", post(routes::phones::add))
+        .route("/me/phones/{id}/verify", post(routes::phones::verify))
+        .route(
+            "/me/phones/{id}/activation",
+            post(routes::phones::create_activation),
+        )
+        .route(
+            "/me/phones/{id}/activation/sms",
+            post(routes::phones::text_activation),
+        )
+        .route(
+            "/activations/{code}",
+            get(routes::activations::page).post(routes::activations::redeem),
+        )
+        .route(
+            "/me/security-keys/registrations",
+            post(routes::security_keys::start),
+        )
+        .route(
+            "/me/security-keys/registrations/{id}",
+            post(routes::security_keys::finish),
+        )
+        .route(
+            "/me/hardware-tokens/{id}/resync",
+            post(routes::hardware_tokens::resync),
+        )
         .route("/kiosks/enrollments", post(routes::kiosks::enroll))
         .route("/openapi.json", get(routes::openapi_document));
     if app.demo {

@@ -7,7 +7,7 @@ use axum::{
 };
 use recovery_api::{problem::CONTENT_TYPE, ErrorCode, Problem};
 
-use crate::error::RecoveryError;
+use crate::{error::RecoveryError, phone_number::PhoneNumberError, security_key::SecurityKeyError};
 
 /// Every way a request can fail, as the HTTP layer sees it.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +101,55 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             ErrorCode::EnrollmentTokenInvalid,
             "The enrollment token is unknown, expired or already used. Ask the help desk for a new one.",
         ),
+        E::ReverificationRequired => Problem::new(
+            ErrorCode::ReverificationRequired,
+            "To add a device, verify who you are again: your verification is more than a few minutes old.",
+        ),
+        E::NotFound => Problem::new(
+            ErrorCode::NotFound,
+            "You have no device with this id. Refresh your list of devices.",
+        ),
+        E::PhoneNumber(PhoneNumberError::MobileOnly) => Problem::new(
+            ErrorCode::PhoneNumberNotLandline,
+            "This is a mobile number. Add a landline here, or set up your mobile with the phone app.",
+        )
+        .with_field("number"),
+        E::PhoneNumber(PhoneNumberError::Extension) => Problem::new(
+            ErrorCode::PhoneNumberInvalid,
+            "An extension has only digits, up to 10 of them.",
+        )
+        .with_field("extension"),
+        E::PhoneNumber(_) => Problem::new(
+            ErrorCode::PhoneNumberInvalid,
+            "This is not a phone number we can call. Check it, and include the country code if it is abroad (for example +34 912 345 678).",
+        )
+        .with_field("number"),
+        E::CodeIncorrect { attempts_left } => Problem::new(
+            ErrorCode::CodeIncorrect,
+            format!(
+                "That code is not the one we spoke. Check it and try again ({attempts_left} {} left).",
+                if *attempts_left == 1 { "try" } else { "tries" }
+            ),
+        )
+        .with_attempts_left(*attempts_left),
+        E::VerificationExpired => Problem::new(
+            ErrorCode::VerificationExpired,
+            "This phone was not verified in time or the code was wrong too often, so it was not added. Add it again to get a new call.",
+        ),
+        E::ActivationInvalid => Problem::new(
+            ErrorCode::ActivationInvalid,
+            "This activation link is unknown, expired or already used. Ask for a new one in Recovery Desk.",
+        ),
+        E::RegistrationInvalid => Problem::new(
+            ErrorCode::RegistrationInvalid,
+            "This security-key registration is unknown, expired or already finished. Start again.",
+        ),
+        E::ResyncFailed => Problem::new(
+            ErrorCode::ResyncFailed,
+            "These codes do not match your token. Press its button again and enter the next codes in the order it shows them.",
+        ),
+        E::Conflict(what) => Problem::new(ErrorCode::InvalidField, what.clone()),
+        E::SecurityKey(error) => security_key_problem(error),
         E::Unsupported(what) => Problem::new(
             ErrorCode::Unsupported,
             format!("Your organisation's MFA system does not support {what} here."),
@@ -117,6 +166,35 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
         | E::Internal(_) => Problem::new(
             ErrorCode::Internal,
             "Something went wrong on our side and nothing was changed. Try again, or call the help desk.",
+        ),
+    }
+}
+
+fn security_key_problem(error: &SecurityKeyError) -> Problem {
+    match error {
+        SecurityKeyError::AlreadyRegistered => Problem::new(
+            ErrorCode::SecurityKeyAlreadyRegistered,
+            "This security key is already registered to you. Use another key, or keep this one.",
+        ),
+        SecurityKeyError::ModelNotAllowed => Problem::new(
+            ErrorCode::SecurityKeyModelNotAllowed,
+            "Your organisation does not accept this model of security key. Ask the help desk which keys you can use.",
+        ),
+        SecurityKeyError::UserNotVerified => Problem::new(
+            ErrorCode::SecurityKeyRejected,
+            "Your security key did not confirm its PIN, so it was not added. Start again and enter the key's PIN when asked.",
+        ),
+        SecurityKeyError::PossiblyCloned => Problem::new(
+            ErrorCode::SecurityKeyRejected,
+            "This security key's answer looks like it came from a copy of the key. It was not accepted; call the help desk.",
+        ),
+        SecurityKeyError::StateCorrupt | SecurityKeyError::Config(_) => Problem::new(
+            ErrorCode::Internal,
+            "Something went wrong on our side and nothing was changed. Try again, or call the help desk.",
+        ),
+        _ => Problem::new(
+            ErrorCode::SecurityKeyRejected,
+            "The security key's answer could not be accepted, and it was not added. Start again.",
         ),
     }
 }

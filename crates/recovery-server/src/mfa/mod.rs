@@ -8,13 +8,25 @@ pub mod builtin;
 mod bypass_code;
 
 use async_trait::async_trait;
-use recovery_api::authenticator::Authenticator;
+use recovery_api::{
+    authenticator::Authenticator,
+    phone::{CodeDelivery, RemovalReason},
+    security_key::{RegisterPublicKeyCredential, RegistrationStarted},
+    Secret,
+};
 use time::{Duration, OffsetDateTime};
 
 pub use builtin::BuiltinProvider;
 pub use bypass_code::{BypassCode, Passcode};
 
-use crate::directory::Person;
+use crate::{
+    directory::{Person, PersonId},
+    otp::OtpSecret,
+    phone_number::E164Number,
+    sealed::SealError,
+    security_key::SecurityKeyError,
+    telephony::TelephonyError,
+};
 
 /// Who asked for a bypass code: the person themself, or the help desk for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +52,64 @@ pub struct IssuedBypassCode {
     pub expires_at: OffsetDateTime,
 }
 
+/// A landline waiting to be proven.
+#[derive(Debug, Clone)]
+pub struct PendingPhone {
+    pub id: String,
+    pub number_hint: String,
+    pub expires_at: OffsetDateTime,
+    pub delivery: CodeDelivery,
+}
+
+/// Where a phone's proof stands.
+#[derive(Debug, Clone)]
+pub enum PhoneCheck {
+    Verified(Authenticator),
+    /// The call is not answered yet; check again shortly.
+    Waiting(Authenticator),
+}
+
+/// A single-use link that gives a new phone the phone app.
+#[derive(Debug)]
+pub struct Activation {
+    pub url: Secret,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A redeemed activation: the new TOTP key of the phone's app.
+#[derive(Debug)]
+pub struct ActivatedApp {
+    pub person_id: PersonId,
+    pub phone_id: String,
+    pub secret: OtpSecret,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error("the MFA system does not support {0}")]
     Unsupported(&'static str),
+    #[error("no such device for this person")]
+    NotFound,
+    #[error("the code is not correct")]
+    CodeIncorrect { attempts_left: u32 },
+    #[error("this phone is verified with the code the call speaks")]
+    CodeRequired,
+    #[error("the verification is over")]
+    VerificationExpired,
+    #[error("the activation link is not valid")]
+    ActivationInvalid,
+    #[error("the registration is not valid")]
+    RegistrationInvalid,
+    #[error("the codes do not match the token")]
+    ResyncFailed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    SecurityKey(#[from] SecurityKeyError),
+    #[error(transparent)]
+    Telephony(#[from] TelephonyError),
+    #[error("a sealed secret cannot be opened")]
+    Sealed(#[from] SealError),
     #[error("the MFA system cannot be reached: {0}")]
     Unavailable(String),
     #[error("MFA storage failed")]
@@ -52,9 +118,15 @@ pub enum ProviderError {
     Hash(#[from] crate::slow_hash::HashError),
 }
 
+/// What the service asks of the system of record. Device ids are the provider's; a device
+/// that is not the person's is [`ProviderError::NotFound`], never someone else's.
 #[async_trait]
 pub trait MfaProvider: Send + Sync {
-    async fn authenticators(&self, person: &Person) -> Result<Vec<Authenticator>, ProviderError>;
+    async fn authenticators(
+        &self,
+        person: &Person,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Authenticator>, ProviderError>;
 
     async fn issue_bypass_code(
         &self,
@@ -72,4 +144,83 @@ pub trait MfaProvider: Send + Sync {
         passcode: &Passcode,
         now: OffsetDateTime,
     ) -> Result<bool, ProviderError>;
+
+    /// Adds a landline as pending and places the call that proves it.
+    async fn add_landline(
+        &self,
+        person: &Person,
+        number: &E164Number,
+        extension: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<PendingPhone, ProviderError>;
+
+    /// Checks the proof: the spoken code for `voice_call`, none for `answer_call`.
+    async fn verify_phone(
+        &self,
+        person: &Person,
+        phone_id: &str,
+        code: Option<&Secret>,
+        now: OffsetDateTime,
+    ) -> Result<PhoneCheck, ProviderError>;
+
+    async fn create_activation(
+        &self,
+        person: &Person,
+        phone_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Activation, ProviderError>;
+
+    /// Texts a new activation link to the phone; returns it and the number's hint.
+    async fn send_activation_sms(
+        &self,
+        person: &Person,
+        phone_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(Activation, String), ProviderError>;
+
+    /// Redeems an activation link (providers whose links point elsewhere never see this).
+    async fn redeem_activation(
+        &self,
+        code: &Secret,
+        now: OffsetDateTime,
+    ) -> Result<ActivatedApp, ProviderError>;
+
+    async fn start_security_key_registration(
+        &self,
+        person: &Person,
+        now: OffsetDateTime,
+    ) -> Result<RegistrationStarted, ProviderError>;
+
+    async fn finish_security_key_registration(
+        &self,
+        person: &Person,
+        registration_id: &str,
+        name: &str,
+        credential: &RegisterPublicKeyCredential,
+        now: OffsetDateTime,
+    ) -> Result<Authenticator, ProviderError>;
+
+    async fn rename_authenticator(
+        &self,
+        person: &Person,
+        id: &str,
+        name: &str,
+    ) -> Result<Authenticator, ProviderError>;
+
+    /// Moves a hardware token's counter to where 2 or 3 consecutive codes say it is.
+    async fn resync_hardware_token(
+        &self,
+        person: &Person,
+        id: &str,
+        codes: &[Secret],
+    ) -> Result<Authenticator, ProviderError>;
+
+    /// Disables the device at once.
+    async fn remove_authenticator(
+        &self,
+        person: &Person,
+        id: &str,
+        reason: RemovalReason,
+        now: OffsetDateTime,
+    ) -> Result<Authenticator, ProviderError>;
 }

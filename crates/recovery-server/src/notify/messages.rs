@@ -4,11 +4,19 @@ use time::{macros::format_description, OffsetDateTime};
 
 use crate::config::Organisation;
 
-/// Something that changed the account and that the person must hear about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Something that changed the account and that the person must hear about. Device names are
+/// the names the person sees, numbers only as hints.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountEvent {
     BypassCodeCreated,
     HelpDeskBypassCodeCreated,
+    LandlineAdded { number_hint: String },
+    LandlineVerified { number_hint: String },
+    ActivationLinkCreated { device: String },
+    PhoneAppReactivated { device: String },
+    SecurityKeyRegistered { device: String },
+    HardwareTokenResynced { device: String },
+    DeviceRemoved { device: String, reason: String },
 }
 
 /// What to tell: the event, when, and from where ("Help Desk Kiosk 2", "127.0.0.1").
@@ -22,10 +30,22 @@ pub struct EventNotice<'a> {
 
 impl EventNotice<'_> {
     pub fn subject(&self, organisation: &Organisation) -> String {
-        let what = match self.event {
+        let what = match &self.event {
             AccountEvent::BypassCodeCreated | AccountEvent::HelpDeskBypassCodeCreated => {
                 "A bypass code was created for your account"
             }
+            AccountEvent::LandlineAdded { .. } | AccountEvent::LandlineVerified { .. } => {
+                "A phone was added to your account"
+            }
+            AccountEvent::ActivationLinkCreated { .. } => {
+                "A link to set up your phone app was created"
+            }
+            AccountEvent::PhoneAppReactivated { .. } => "Your phone app was set up on a new phone",
+            AccountEvent::SecurityKeyRegistered { .. } => {
+                "A security key was added to your account"
+            }
+            AccountEvent::HardwareTokenResynced { .. } => "Your hardware token was resynced",
+            AccountEvent::DeviceRemoved { .. } => "A device was removed from your account",
         };
         format!("{}: {what}", organisation.name)
     }
@@ -37,14 +57,35 @@ impl EventNotice<'_> {
                 "[hour]:[minute] UTC on [day padding:none] [month repr:long] [year]"
             ))
             .unwrap_or_else(|_| self.at.to_string());
-        let what = match self.event {
-            AccountEvent::BypassCodeCreated => format!(
-                "A one-time bypass code was created for your account at {when} from {}.",
-                self.from
-            ),
+        let from = self.from;
+        let what = match &self.event {
+            AccountEvent::BypassCodeCreated => {
+                format!("A one-time bypass code was created for your account at {when} from {from}.")
+            }
             AccountEvent::HelpDeskBypassCodeCreated => format!(
-                "The help desk created a one-time bypass code for your account at {when} ({}).",
-                self.from
+                "The help desk created a one-time bypass code for your account at {when} ({from})."
+            ),
+            AccountEvent::LandlineAdded { number_hint } => format!(
+                "The phone number ending {number_hint} was added to your account at {when} from {from}. \
+                 It works once it is verified with the code we are calling it with."
+            ),
+            AccountEvent::LandlineVerified { number_hint } => format!(
+                "The phone number ending {number_hint} was verified at {when} from {from} and can now be used to sign in."
+            ),
+            AccountEvent::ActivationLinkCreated { device } => format!(
+                "A link to set up your phone app on a new phone (replacing \"{device}\") was created at {when} from {from}."
+            ),
+            AccountEvent::PhoneAppReactivated { device } => format!(
+                "Your phone app for \"{device}\" was set up on a new phone at {when}. The app on the old phone no longer works."
+            ),
+            AccountEvent::SecurityKeyRegistered { device } => format!(
+                "The security key \"{device}\" was added to your account at {when} from {from}."
+            ),
+            AccountEvent::HardwareTokenResynced { device } => format!(
+                "Your hardware token \"{device}\" was resynced at {when} from {from}."
+            ),
+            AccountEvent::DeviceRemoved { device, reason } => format!(
+                "\"{device}\" was removed from your account at {when} from {from} (reported {reason}). It can no longer be used to sign in."
             ),
         };
         let contact = if organisation.help_desk_url.is_empty() {

@@ -104,7 +104,10 @@ impl TestService {
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database_url = database_url(backend, &dir).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address: SocketAddr = listener.local_addr().unwrap();
         let mut config = test_config(database_url.clone());
+        config.devices.public_url = format!("http://{address}");
         config.organisation.name = "Example University".to_owned();
         config.organisation.help_desk_phone = "+1 201 555 0100".to_owned();
         adjust(&mut config);
@@ -115,8 +118,6 @@ impl TestService {
         };
         let app = App::build(config, options).await.expect("service starts");
         demo::load(&app).await.expect("demo directory loads");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address: SocketAddr = listener.local_addr().unwrap();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let served = app.clone();
         let server = tokio::spawn(async move {

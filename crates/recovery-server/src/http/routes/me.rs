@@ -1,5 +1,5 @@
 use axum::{extract::State, http::StatusCode, Json};
-use recovery_api::{authenticator::AuthenticatorList, bypass_code::BypassCodeIssued, Problem};
+use recovery_api::{bypass_code::BypassCodeIssued, Problem};
 
 use crate::{
     app::App,
@@ -10,21 +10,6 @@ use crate::{
     },
     mfa::BypassCodeOrigin,
 };
-
-/// The devices of the verified person.
-#[utoipa::path(get, path = "/v1/me/authenticators", tag = "me",
-    security(("recovery_session" = [])),
-    responses(
-        (status = 200, body = AuthenticatorList),
-        (status = 401, description = "`session_invalid` or `session_expired`", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn authenticators(
-    State(app): State<App>,
-    current: CurrentSession,
-) -> Result<Json<AuthenticatorList>, ApiError> {
-    let authenticators = flows::authenticators::list(&app, &current.person).await?;
-    Ok(Json(AuthenticatorList { authenticators }))
-}
 
 /// A new one-use bypass code; it revokes the previous self-service code.
 #[utoipa::path(post, path = "/v1/me/bypass-codes", tag = "me",

@@ -1,7 +1,12 @@
+pub mod activations;
+pub mod authenticators;
 pub mod demo;
+pub mod hardware_tokens;
 pub mod health;
 pub mod kiosks;
 pub mod me;
+pub mod phones;
+pub mod security_keys;
 pub mod sessions;
 
 use axum::Json;

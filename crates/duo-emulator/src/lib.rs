@@ -1,0 +1,1 @@
+//! placeholder; the emulator helper replaces this file.

@@ -1,0 +1,93 @@
+//! Registering a security key: the service issues creation options, the app runs the CTAP2
+//! ceremony, the service checks the answer and keeps the credential.
+
+use recovery_api::{
+    authenticator::Authenticator,
+    security_key::{FinishRegistration, RegistrationStarted},
+};
+use serde_json::json;
+
+use crate::{
+    app::App,
+    audit::{AuditEvent, AuditRecord, Outcome},
+    client::Client,
+    directory::Person,
+    error::RecoveryError,
+    flows::{notice, session::require_fresh},
+    notify::AccountEvent,
+    session::Session,
+};
+
+pub async fn start(
+    app: &App,
+    client: &Client,
+    session: &Session,
+    person: &Person,
+) -> Result<RegistrationStarted, RecoveryError> {
+    require_fresh(app, session)?;
+    let started = app
+        .mfa
+        .start_security_key_registration(person, app.clock.now())
+        .await?;
+    let record = AuditRecord {
+        event: AuditEvent::SecurityKeyRegistrationStarted,
+        outcome: Outcome::Success,
+        person: Some(person),
+        client: &client.label,
+        detail: json!({ "registration_id": started.id }),
+    };
+    app.audit.record(app.clock.now(), record).await?;
+    Ok(started)
+}
+
+pub async fn finish(
+    app: &App,
+    client: &Client,
+    session: &Session,
+    person: &Person,
+    registration_id: &str,
+    request: &FinishRegistration,
+) -> Result<Authenticator, RecoveryError> {
+    let name = super::authenticators::check_name(&request.name, true)?;
+    require_fresh(app, session)?;
+    let result = app
+        .mfa
+        .finish_security_key_registration(
+            person,
+            registration_id,
+            &name,
+            &request.credential,
+            app.clock.now(),
+        )
+        .await;
+    match result {
+        Ok(key) => {
+            let detail = json!({ "authenticator_id": key.id, "registration_id": registration_id });
+            let notice = AccountEvent::SecurityKeyRegistered {
+                device: key.name.clone(),
+            };
+            notice::record_change(
+                app,
+                client,
+                person,
+                AuditEvent::SecurityKeyRegistered,
+                detail,
+                notice,
+            )
+            .await?;
+            Ok(key)
+        }
+        Err(error) => {
+            let error = RecoveryError::from(error);
+            let record = AuditRecord {
+                event: AuditEvent::SecurityKeyRegistrationFailed,
+                outcome: Outcome::Failure,
+                person: Some(person),
+                client: &client.label,
+                detail: json!({ "registration_id": registration_id, "reason": error.to_string() }),
+            };
+            app.audit.record(app.clock.now(), record).await?;
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Reactivating the phone app ("I have a new phone"): a single-use activation link of 128
+//! random bits, valid minutes, shown as a QR code or texted. Redeeming it gives the new phone
+//! a fresh TOTP key (standard `otpauth://` enrolment, any authenticator app) and retires the
+//! old one.
+
+use recovery_api::Secret;
+use sqlx::Row;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::BuiltinProvider;
+use crate::{
+    clock::to_unix,
+    directory::{Person, PersonId},
+    mfa::{ActivatedApp, Activation, ProviderError},
+    otp::OtpSecret,
+    phone_number::E164Number,
+    token,
+};
+
+const PURPOSE: &str = "phone-activation";
+
+impl BuiltinProvider {
+    pub(super) async fn new_activation(
+        &self,
+        person: &Person,
+        phone_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(Activation, E164Number), ProviderError> {
+        let phone = self.owned(person, phone_id).await?;
+        let (status, phone_type): (String, Option<String>) =
+            (phone.try_get("status")?, phone.try_get("phone_type")?);
+        let kind: String = phone.try_get("kind")?;
+        if kind != "phone" || status != "active" || phone_type.as_deref() != Some("mobile") {
+            return Err(ProviderError::NotFound);
+        }
+        let number = E164Number::from_stored(
+            phone
+                .try_get::<Option<String>, _>("phone_number")?
+                .unwrap_or_default(),
+        );
+        let code = token::generate_bytes(16);
+        let expires_at = now + self.policy.activation_time();
+        let mut tx = self.db.pool().begin().await?;
+        // Only the newest link works.
+        sqlx::query("UPDATE phone_activations SET expires_at = $1 WHERE phone_id = $2 AND used_at IS NULL AND expires_at > $1")
+            .bind(to_unix(now))
+            .bind(phone_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO phone_activations (id, phone_id, code_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(phone_id)
+        .bind(self.tokens.hash(PURPOSE, code.expose()))
+        .bind(to_unix(now))
+        .bind(to_unix(expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let url = Secret::new(format!(
+            "{}/v1/activations/{}",
+            self.policy.public_url.trim_end_matches('/'),
+            code.expose()
+        ));
+        Ok((Activation { url, expires_at }, number))
+    }
+
+    pub(super) async fn text_activation(
+        &self,
+        person: &Person,
+        phone_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(Activation, String), ProviderError> {
+        let (activation, number) = self.new_activation(person, phone_id, now).await?;
+        let body = Secret::new(format!(
+            "{}: open this link on your new phone to set up your authenticator app. It works once, for {} minutes: {}",
+            self.organisation,
+            self.policy.activation_time().whole_minutes(),
+            activation.url.expose()
+        ));
+        self.telephony.send_sms(number.as_str(), &body).await?;
+        Ok((activation, number.hint()))
+    }
+
+    pub(super) async fn redeem_activation_code(
+        &self,
+        code: &Secret,
+        now: OffsetDateTime,
+    ) -> Result<ActivatedApp, ProviderError> {
+        let code_hash = self.tokens.hash(PURPOSE, code.expose());
+        let claimed = sqlx::query(
+            "UPDATE phone_activations SET used_at = $1 WHERE code_hash = $2 \
+             AND used_at IS NULL AND expires_at > $1 RETURNING phone_id",
+        )
+        .bind(to_unix(now))
+        .bind(&code_hash)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(ProviderError::ActivationInvalid)?;
+        let phone_id: String = claimed.try_get("phone_id")?;
+        let secret = OtpSecret::generate();
+        let sealed = self.sealing.seal(secret.bytes())?;
+        let replaced = sqlx::query(
+            "UPDATE authenticators SET otp_secret = $1, otp_counter = NULL, app_activated = 1 \
+             WHERE id = $2 AND status = 'active' RETURNING person_id",
+        )
+        .bind(&sealed)
+        .bind(&phone_id)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(ProviderError::ActivationInvalid)?;
+        let person_id = PersonId(replaced.try_get("person_id")?);
+        Ok(ActivatedApp {
+            person_id,
+            phone_id,
+            secret,
+        })
+    }
+}
