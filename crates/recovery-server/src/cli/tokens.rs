@@ -53,7 +53,8 @@ impl TokensCommand {
             detail: json!({ "count": count }),
         };
         app.audit.record(app.clock.now(), record).await?;
-        println!("Imported {count} hardware tokens.");
+        let noun = if count == 1 { "token" } else { "tokens" };
+        println!("Imported {count} hardware {noun}.");
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ on_both_databases!(
     directory_import_adds_people_all_or_nothing,
     help_desk_bypass_code_unlock_and_audit_export,
     kiosk_token_enrolls_a_kiosk,
+    tokens_import_gives_people_their_hardware_tokens,
 );
 
 async fn admin(service: &TestService, args: &[&str]) -> Output {
@@ -187,5 +188,70 @@ async fn kiosk_token_enrolls_a_kiosk(backend: Backend) {
     assert_eq!(enrolled.status(), StatusCode::CREATED);
     let blank = admin(&service, &["kiosk", "token", "--name", "  "]).await;
     assert!(!blank.status.success());
+    service.stop().await;
+}
+
+async fn tokens_import_gives_people_their_hardware_tokens(backend: Backend) {
+    let service = TestService::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("tokens.csv");
+    // RFC 4226's key in base32, the counter at 10.
+    std::fs::write(
+        &good,
+        "serial,secret,counter,owner\nT-42,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,10,alan\n",
+    )
+    .unwrap();
+    let out = stdout(&admin(&service, &["tokens", "import", good.to_str().unwrap()]).await);
+    assert!(out.contains("Imported 1 hardware token."), "{out}");
+    // The token's next code (counter 10) signs alan in.
+    let code = recovery_server::otp::hotp(
+        &recovery_server::otp::OtpSecret::from_bytes(b"12345678901234567890".to_vec()),
+        10,
+    );
+    let signed_in = service
+        .sign_in_with_passcode("alan", "imitation-game-1950", &code)
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::CREATED);
+
+    for (name, csv, expected) in [
+        (
+            "again.csv",
+            "serial,secret,counter,owner\nT-42,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,0,alan\n",
+            "already imported",
+        ),
+        (
+            "owner.csv",
+            "serial,secret,counter,owner\nT-43,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,0,nobody\n",
+            "no person",
+        ),
+        (
+            "secret.csv",
+            "serial,secret,counter,owner\nT-44,not-base32!,0,alan\n",
+            "line 2",
+        ),
+        (
+            "columns.csv",
+            "serial,secret,owner\nT-45,GEZDGNBVGY3TQOJQ,alan\n",
+            "counter",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, csv).unwrap();
+        let failed = admin(&service, &["tokens", "import", path.to_str().unwrap()]).await;
+        assert!(!failed.status.success(), "{name}");
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+    let tokens: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM authenticators WHERE kind = 'hardware_token'")
+            .fetch_one(service.app.db.pool())
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+    assert_eq!(
+        tokens, 2,
+        "grace's demo token and T-42; nothing from the bad files"
+    );
     service.stop().await;
 }

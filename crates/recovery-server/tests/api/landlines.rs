@@ -15,6 +15,7 @@ on_both_databases!(
     bad_numbers_are_refused_and_change_nothing,
     three_wrong_codes_discard_the_phone,
     an_unverified_phone_is_discarded_after_ten_minutes,
+    binding_a_device_needs_a_recent_verification,
 );
 
 /// The six digits the call spoke ("1, 2, 3, 4, 5, 6").
@@ -285,5 +286,35 @@ async fn an_unverified_phone_is_discarded_after_ten_minutes(backend: Backend) {
         .await
         .iter()
         .all(|d| d["id"] != id));
+    service.stop().await;
+}
+
+async fn binding_a_device_needs_a_recent_verification(backend: Backend) {
+    let service = TestService::start_with(backend, |config| {
+        config.session.ttl_seconds = 1800;
+        config.devices.fresh_minutes = 10;
+    })
+    .await;
+    let token = service.ada_token().await;
+    service.clock.advance(Duration::minutes(11));
+    let stale = add(
+        &service,
+        &token,
+        json!({ "number": "+1 201 555 0199", "type": "landline" }),
+    )
+    .await;
+    expect_problem(stale, 401, "reverification_required").await;
+    let key = service
+        .post_with("/v1/me/security-keys/registrations", &token)
+        .await;
+    expect_problem(key, 401, "reverification_required").await;
+    // Looking is still fine.
+    assert_eq!(
+        service
+            .get_with("/v1/me/authenticators", &token)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     service.stop().await;
 }
