@@ -21,8 +21,13 @@ pub struct Authenticator {
     /// Present for phones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<PhoneDetails>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    /// When it was added, where the system of record says.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

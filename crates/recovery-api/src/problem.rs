@@ -64,6 +64,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The MFA system of record cannot do this; the app offers the next step instead.
     Unsupported,
+    /// The service cannot talk to the MFA system of record as configured (an operator must
+    /// fix keys or permissions).
+    ServiceMisconfigured,
     /// Something failed inside the service; nothing about it is shown.
     Internal,
     /// A dependency of the service (database, MFA system) cannot be reached.
@@ -71,7 +74,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::MalformedRequest,
         Self::InvalidField,
         Self::PayloadTooLarge,
@@ -97,6 +100,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Unsupported,
+        Self::ServiceMisconfigured,
         Self::Internal,
         Self::Unavailable,
     ];
@@ -128,6 +132,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unsupported => "unsupported",
+            Self::ServiceMisconfigured => "service_misconfigured",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }
@@ -158,7 +163,7 @@ impl ErrorCode {
             Self::TooManyAttempts | Self::Locked => 429,
             Self::Internal => 500,
             Self::Unsupported => 501,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::ServiceMisconfigured => 503,
         }
     }
 
@@ -190,6 +195,7 @@ impl ErrorCode {
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::Unsupported => "Not supported by your organisation's MFA system",
+            Self::ServiceMisconfigured => "The recovery service is not set up correctly",
             Self::Internal => "Something went wrong on our side",
             Self::Unavailable => "The service is temporarily unavailable",
         }

@@ -10,12 +10,13 @@ use time::Duration;
 use crate::{
     audit::AuditLog,
     clock::{Clock, SystemClock},
-    config::Config,
+    config::{Config, ProviderKind},
     directory::{BuiltinDirectory, Directory},
     kiosk::Kiosks,
     metrics::Metrics,
     mfa::{
         builtin::{BuiltinParts, BuiltinProvider},
+        duo::{client::DuoClients, DuoProvider},
         MfaProvider,
     },
     notify::{Notifier, NotifyConfig, OutboxNotifier, SmtpNotifier},
@@ -76,6 +77,10 @@ pub enum StartError {
     Telephony(#[from] crate::telephony::TelephonyError),
     #[error(transparent)]
     SecurityKeys(#[from] crate::security_key::SecurityKeyError),
+    #[error("provider = \"duo\" needs a [duo] section with api_host, admin and auth keys")]
+    DuoMissing,
+    #[error(transparent)]
+    Duo(#[from] crate::mfa::duo::client::DuoConfigError),
 }
 
 /// Options that are not configuration: the clock (tests move it) and demo mode.
@@ -132,9 +137,19 @@ impl App {
             policy: config.devices.clone(),
             organisation: config.organisation.name.clone(),
         });
+        let mfa: Arc<dyn MfaProvider> = match config.provider {
+            ProviderKind::Builtin => Arc::new(builtin.clone()),
+            ProviderKind::Duo => {
+                let duo = config.duo.as_ref().ok_or(StartError::DuoMissing)?;
+                let provider =
+                    DuoProvider::new(DuoClients::new(duo)?, db.clone(), config.devices.clone());
+                provider.sync_clock().await;
+                Arc::new(provider)
+            }
+        };
         Ok(Self {
             directory: Arc::new(BuiltinDirectory::new(db.clone(), hasher.clone())),
-            mfa: Arc::new(builtin.clone()),
+            mfa,
             builtin,
             throttle: Throttle::new(db.clone(), config.throttle),
             sessions: Sessions::new(

@@ -11,8 +11,8 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    notify::NotifyConfig, security_key::SecurityKeyPolicy, slow_hash::HashCost,
-    telephony::TelephonyConfig, throttle::ThrottlePolicy,
+    mfa::duo::client::DuoConfig, notify::NotifyConfig, security_key::SecurityKeyPolicy,
+    slow_hash::HashCost, telephony::TelephonyConfig, throttle::ThrottlePolicy,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +29,10 @@ pub struct Config {
     pub kiosk: KioskPolicy,
     pub password_hash: HashCost,
     pub notify: NotifyConfig,
+    /// Which system of record holds people's devices.
+    pub provider: ProviderKind,
+    /// Duo's API host and keys, with `provider = "duo"`.
+    pub duo: Option<DuoConfig>,
     /// How verification calls and texts go out.
     pub telephony: TelephonyConfig,
     pub devices: DevicePolicy,
@@ -57,6 +61,8 @@ impl Default for Config {
             kiosk: KioskPolicy::default(),
             password_hash: HashCost::default(),
             notify: NotifyConfig::default(),
+            provider: ProviderKind::Builtin,
+            duo: None,
             telephony: TelephonyConfig::default(),
             devices: DevicePolicy::default(),
             security_keys: SecurityKeyPolicy::default(),
@@ -66,6 +72,15 @@ impl Default for Config {
             trust_forwarded_for: false,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// Devices in the service's own database.
+    Builtin,
+    /// Devices in Duo, through its Admin API and Auth API.
+    Duo,
 }
 
 /// Who the person calls when self-service cannot help; shown in every notification.

@@ -49,6 +49,9 @@ pub enum RecoveryError {
     EnrollmentTokenInvalid,
     #[error("the MFA system does not support {0}")]
     Unsupported(&'static str),
+    /// The MFA system refuses the service's keys or permissions (details logged there).
+    #[error("the MFA system refuses the service's configuration")]
+    Misconfigured,
     #[error("binding a new factor needs a recent verification")]
     ReverificationRequired,
     #[error("not found")]
@@ -106,6 +109,19 @@ impl From<ProviderError> for RecoveryError {
                 field: "code",
                 message: "Enter the 6 digits the call spoke.".to_owned(),
             }),
+            ProviderError::CodeNotUsed => Self::InvalidField(recovery_api::fields::FieldError {
+                field: "code",
+                message:
+                    "This phone is verified by answering the call and pressing a key; send no code."
+                        .to_owned(),
+            }),
+            ProviderError::ThreeCodesNeeded => {
+                Self::InvalidField(recovery_api::fields::FieldError {
+                    field: "codes",
+                    message: "Enter 3 codes in a row from your token.".to_owned(),
+                })
+            }
+            ProviderError::Misconfigured(_) => Self::Misconfigured,
             ProviderError::VerificationExpired => Self::VerificationExpired,
             ProviderError::ActivationInvalid => Self::ActivationInvalid,
             ProviderError::RegistrationInvalid => Self::RegistrationInvalid,

@@ -8,6 +8,7 @@ use crate::{
     app::App,
     audit::{AuditEvent, AuditRecord, Outcome},
     client::Client,
+    config::ProviderKind,
     mfa::builtin::read_tokens_csv,
 };
 
@@ -27,6 +28,9 @@ pub struct ImportArgs {
 impl TokensCommand {
     pub async fn run(self, app: &App) -> anyhow::Result<()> {
         let Self::Import(args) = self;
+        if app.config.provider != ProviderKind::Builtin {
+            bail!("hardware tokens live in the MFA system of record; import them there (Duo: Admin Panel → 2FA Devices → Hardware Tokens)");
+        }
         let file = File::open(&args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
         let tokens = read_tokens_csv(file)?;

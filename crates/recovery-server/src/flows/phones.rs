@@ -10,7 +10,7 @@ use crate::{
     directory::Person,
     error::RecoveryError,
     flows::{notice, session::require_fresh},
-    mfa::{Activation, PendingPhone, PhoneCheck, ProviderError},
+    mfa::{Activation, ActivationTexted, PendingPhone, PhoneCheck, ProviderError},
     notify::AccountEvent,
     otp,
     phone_number::{parse_extension, E164Number},
@@ -150,7 +150,7 @@ pub async fn text_activation(
     session: &Session,
     person: &Person,
     phone_id: &str,
-) -> Result<(Activation, String), RecoveryError> {
+) -> Result<ActivationTexted, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
     let sent = app

@@ -154,6 +154,10 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             ErrorCode::Unsupported,
             format!("Your organisation's MFA system does not support {what} here."),
         ),
+        E::Misconfigured => Problem::new(
+            ErrorCode::ServiceMisconfigured,
+            "The recovery service cannot reach your organisation's MFA system as it is set up. Call the help desk; nothing was changed.",
+        ),
         E::Unavailable(_) => Problem::new(
             ErrorCode::Unavailable,
             "A system we depend on is not answering. Try again in a few minutes, or call the help desk.",

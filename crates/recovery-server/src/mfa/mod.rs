@@ -6,6 +6,7 @@
 
 pub mod builtin;
 mod bypass_code;
+pub mod duo;
 
 use async_trait::async_trait;
 use recovery_api::{
@@ -76,6 +77,14 @@ pub struct Activation {
     pub expires_at: OffsetDateTime,
 }
 
+/// An activation link sent by text message.
+#[derive(Debug, Clone)]
+pub struct ActivationTexted {
+    pub expires_at: OffsetDateTime,
+    /// The last digits of the number it went to.
+    pub number_hint: String,
+}
+
 /// A redeemed activation: the new TOTP key of the phone's app.
 #[derive(Debug)]
 pub struct ActivatedApp {
@@ -94,6 +103,13 @@ pub enum ProviderError {
     CodeIncorrect { attempts_left: u32 },
     #[error("this phone is verified with the code the call speaks")]
     CodeRequired,
+    #[error("this phone is verified by answering the call; there is no code")]
+    CodeNotUsed,
+    #[error("the MFA system needs three codes in a row")]
+    ThreeCodesNeeded,
+    /// The MFA system refuses the service's keys or permissions; details are in the log.
+    #[error("the MFA system refuses the service's configuration: {0}")]
+    Misconfigured(String),
     #[error("the verification is over")]
     VerificationExpired,
     #[error("the activation link is not valid")]
@@ -176,7 +192,7 @@ pub trait MfaProvider: Send + Sync {
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
-    ) -> Result<(Activation, String), ProviderError>;
+    ) -> Result<ActivationTexted, ProviderError>;
 
     /// Redeems an activation link (providers whose links point elsewhere never see this).
     async fn redeem_activation(

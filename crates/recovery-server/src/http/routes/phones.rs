@@ -112,12 +112,12 @@ pub async fn text_activation(
     current: CurrentSession,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ActivationSent>), ApiError> {
-    let (activation, number_hint) =
+    let sent =
         flows::phones::text_activation(&app, &client, &current.session, &current.person, &id)
             .await?;
     let body = ActivationSent {
-        number_hint,
-        expires_at: activation.expires_at,
+        number_hint: sent.number_hint,
+        expires_at: sent.expires_at,
     };
     Ok((StatusCode::ACCEPTED, Json(body)))
 }

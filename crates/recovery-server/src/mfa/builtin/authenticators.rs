@@ -236,6 +236,6 @@ pub(super) fn authenticator_from_row(row: &AnyRow) -> Result<Authenticator, Prov
             _ => AuthenticatorStatus::Active,
         },
         phone,
-        created_at: from_unix(row.try_get("created_at")?),
+        created_at: Some(from_unix(row.try_get("created_at")?)),
     })
 }

@@ -23,8 +23,8 @@ pub use authenticators::NewPhone;
 pub use hardware_tokens::{read_tokens_csv, NewToken, TokenCsvError};
 
 use super::{
-    ActivatedApp, Activation, BypassCodeOrigin, IssuedBypassCode, MfaProvider, Passcode,
-    PendingPhone, PhoneCheck, ProviderError,
+    ActivatedApp, Activation, ActivationTexted, BypassCodeOrigin, IssuedBypassCode, MfaProvider,
+    Passcode, PendingPhone, PhoneCheck, ProviderError,
 };
 use crate::{
     config::DevicePolicy, directory::Person, phone_number::E164Number, sealed::SealingKey,
@@ -146,7 +146,7 @@ impl MfaProvider for BuiltinProvider {
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
-    ) -> Result<(Activation, String), ProviderError> {
+    ) -> Result<ActivationTexted, ProviderError> {
         self.text_activation(person, phone_id, now).await
     }
 

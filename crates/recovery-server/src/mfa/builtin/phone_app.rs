@@ -12,7 +12,7 @@ use super::BuiltinProvider;
 use crate::{
     clock::to_unix,
     directory::{Person, PersonId},
-    mfa::{ActivatedApp, Activation, ProviderError},
+    mfa::{ActivatedApp, Activation, ActivationTexted, ProviderError},
     otp::OtpSecret,
     phone_number::E164Number,
     token,
@@ -73,7 +73,7 @@ impl BuiltinProvider {
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
-    ) -> Result<(Activation, String), ProviderError> {
+    ) -> Result<ActivationTexted, ProviderError> {
         let (activation, number) = self.new_activation(person, phone_id, now).await?;
         let body = Secret::new(format!(
             "{}: open this link on your new phone to set up your authenticator app. It works once, for {} minutes: {}",
@@ -82,7 +82,10 @@ impl BuiltinProvider {
             activation.url.expose()
         ));
         self.telephony.send_sms(number.as_str(), &body).await?;
-        Ok((activation, number.hint()))
+        Ok(ActivationTexted {
+            expires_at: activation.expires_at,
+            number_hint: number.hint(),
+        })
     }
 
     pub(super) async fn redeem_activation_code(
