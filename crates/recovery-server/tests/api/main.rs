@@ -10,6 +10,7 @@ mod audit_and_notifications;
 mod bad_input;
 mod bypass_codes;
 mod cli;
+mod duo;
 mod hardware_tokens;
 mod health_and_metrics;
 mod kiosks;

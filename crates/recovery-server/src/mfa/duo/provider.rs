@@ -363,7 +363,7 @@ impl MfaProvider for DuoProvider {
         now: OffsetDateTime,
     ) -> Result<Activation, ProviderError> {
         let (_, phone) = self.owned_phone(person, phone_id).await?;
-        if phone.r#type == "landline" {
+        if phone.r#type.eq_ignore_ascii_case("landline") {
             return Err(ProviderError::NotFound);
         }
         let valid_for = self.policy.activation_time();
@@ -387,7 +387,7 @@ impl MfaProvider for DuoProvider {
         now: OffsetDateTime,
     ) -> Result<ActivationTexted, ProviderError> {
         let (_, phone) = self.owned_phone(person, phone_id).await?;
-        if phone.r#type == "landline" || phone.number.is_empty() {
+        if phone.r#type.eq_ignore_ascii_case("landline") || phone.number.is_empty() {
             return Err(ProviderError::NotFound);
         }
         let valid_for = self.policy.activation_time();
@@ -539,7 +539,7 @@ impl MfaProvider for DuoProvider {
 }
 
 fn phone_authenticator(phone: &DuoPhone, status: AuthenticatorStatus) -> Authenticator {
-    let landline = phone.r#type == "landline";
+    let landline = phone.r#type.eq_ignore_ascii_case("landline");
     let name = if !phone.name.is_empty() {
         phone.name.clone()
     } else if landline {
@@ -559,7 +559,8 @@ fn phone_authenticator(phone: &DuoPhone, status: AuthenticatorStatus) -> Authent
             } else {
                 PhoneType::Mobile
             },
-            platform: match phone.platform.as_str() {
+            // Duo writes "Apple iOS" in answers and takes "apple ios" in requests.
+            platform: match phone.platform.to_ascii_lowercase().as_str() {
                 "apple ios" => Some("ios".to_owned()),
                 "google android" => Some("android".to_owned()),
                 _ => None,

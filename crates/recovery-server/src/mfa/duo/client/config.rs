@@ -110,13 +110,12 @@ impl DuoConfig {
                 base
             }
         };
-        let Some(name) = base.host_str() else {
+        if base.host_str().is_none() {
             return Err(DuoConfigError::InvalidBaseUrl("no host"));
-        };
-        let signed_host = match base.port() {
-            Some(port) => format!("{}:{port}", name.to_ascii_lowercase()),
-            None => name.to_ascii_lowercase(),
-        };
+        }
+        // Signed as Duo's clients sign: the configured API host, whatever address the request
+        // goes to (the base URL only exists for tests against a local Duo).
+        let signed_host = host.to_ascii_lowercase();
         Ok(Endpoint { base, signed_host })
     }
 
@@ -190,7 +189,7 @@ mod tests {
             assert!(config(Some(ok)).endpoint().is_ok(), "{ok}");
         }
         let endpoint = config(Some("http://127.0.0.1:8080")).endpoint().unwrap();
-        assert_eq!(endpoint.signed_host, "127.0.0.1:8080");
+        assert_eq!(endpoint.signed_host, "api-xxxxxxxx.duosecurity.com");
         for insecure in ["http://duo.example.org", "http://10.0.0.1:80"] {
             assert!(
                 matches!(

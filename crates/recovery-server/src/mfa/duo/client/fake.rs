@@ -1,6 +1,6 @@
 //! A scripted Duo on 127.0.0.1 for the client's tests: it checks each signature the way Duo
-//! does (re-canonicalizing the parameters it parsed, against the `Host` and `Date` it
-//! received), records what arrived and answers the next scripted reply.
+//! does (re-canonicalizing the parameters it parsed, against its own API host and the `Date`
+//! it received), records what arrived and answers the next scripted reply.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -197,7 +197,8 @@ async fn handle(
         seen.signed_by = verify(
             &state,
             &seen,
-            text(header::HOST).as_deref(),
+            // The host the client was configured with, as Duo knows its own name.
+            Some("api-xxxxxxxx.duosecurity.com"),
             text(header::AUTHORIZATION).as_deref(),
         );
         if seen.signed_by.is_none() {
