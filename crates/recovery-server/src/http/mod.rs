@@ -81,8 +81,18 @@ pub fn router(app: App) -> Router {
             app.clone(),
             metrics_layer::record,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(app)
+}
+
+/// Spans name the route template, never the raw path: activation links carry their code in
+/// the path, and logs must not.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |path| path.as_str());
+    tracing::info_span!("request", method = %request.method(), route)
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
