@@ -120,6 +120,12 @@ async fn devices_and_a_one_use_bypass_code_come_from_duo(backend: Backend) {
         .sign_in_with_passcode(ADA, ADA_PASSWORD, &code)
         .await;
     expect_problem(again, 401, "verification_failed").await;
+    // A user Duo holds in `bypass` status would pass any code at Duo: refused here.
+    setup.duo.set_user_status(&setup.user_id, "bypass");
+    let any = service
+        .sign_in_with_passcode(ADA, ADA_PASSWORD, "123456789")
+        .await;
+    expect_problem(any, 401, "verification_failed").await;
     let log = setup.duo.request_log();
     assert!(
         log.iter()

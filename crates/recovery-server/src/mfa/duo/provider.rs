@@ -7,7 +7,6 @@ use recovery_api::{
     authenticator::{
         Authenticator, AuthenticatorKind, AuthenticatorStatus, PhoneDetails, PhoneType,
     },
-    fields::PasscodeKind,
     phone::{CodeDelivery, RemovalReason},
     security_key::{RegisterPublicKeyCredential, RegistrationStarted},
     Secret,
@@ -217,23 +216,27 @@ impl MfaProvider for DuoProvider {
         })
     }
 
+    /// Only for a user Duo holds as `active`: in `bypass` status Duo would accept any code.
     async fn redeem_passcode(
         &self,
         person: &Person,
         passcode: &Passcode,
         _now: OffsetDateTime,
     ) -> Result<bool, ProviderError> {
-        if passcode.kind() == PasscodeKind::BypassCode
-            || passcode.kind() == PasscodeKind::DeviceCode
-        {
-            return self
-                .duo
-                .auth
-                .passcode_auth(DuoUserRef::Username(&person.username), passcode.digits())
-                .await
-                .map_err(duo_error);
+        let user = match self.user(person).await {
+            Ok(user) => user,
+            Err(ProviderError::NotFound) => return Ok(false),
+            Err(error) => return Err(error),
+        };
+        if !user.status.eq_ignore_ascii_case("active") {
+            tracing::warn!(status = %user.status, "passcode refused: the Duo user is not active");
+            return Ok(false);
         }
-        Ok(false)
+        self.duo
+            .auth
+            .passcode_auth(DuoUserRef::UserId(&user.user_id), passcode.digits())
+            .await
+            .map_err(duo_error)
     }
 
     async fn add_landline(

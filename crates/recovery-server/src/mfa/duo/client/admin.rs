@@ -14,6 +14,10 @@ use super::{transport::decode, DuoClient, DuoError};
 pub struct DuoUser {
     pub user_id: String,
     pub username: String,
+    /// `active`, `bypass`, `disabled` or `locked out`. A user in `bypass` passes every Duo
+    /// check, so a passcode "accepted" for them proves nothing.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub status: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub phones: Vec<DuoPhone>,
     #[serde(default, deserialize_with = "null_as_default")]
