@@ -3,7 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
-use duo_emulator::{DuoEmulator, EmulatorKeys, Fault};
+use duo_emulator::{DuoEmulator, EmulatorKeys, Fault, Permission};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -286,6 +286,16 @@ async fn reactivation_removal_resync_and_unsupported_keys(backend: Backend) {
         setup.duo.phone(&setup.phone_id).is_none(),
         "no one else used it: deleted"
     );
+    let key = setup.duo.webauthn_of(&setup.user_id)[0].webauthnkey.clone();
+    let removed_key = service
+        .http
+        .delete(service.url(&format!("/v1/me/authenticators/webauthn:{key}?reason=lost")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed_key.status(), StatusCode::NO_CONTENT);
+    assert!(setup.duo.webauthn_of(&setup.user_id).is_empty());
     let foreign = service
         .http
         .delete(service.url("/v1/me/authenticators/phone:DPNOTADAS00000000000?reason=lost"))
@@ -343,4 +353,15 @@ async fn duo_faults_give_clear_answers(backend: Backend) {
         "no key in the answer"
     );
     misconfigured.stop().await;
+
+    // A missing API permission is a misconfiguration too, named in the log, not to the person.
+    let service = self::service(backend, &setup.duo).await;
+    let token = service.ada_token().await;
+    let admin = setup.duo.keys().admin_ikey.clone();
+    setup
+        .duo
+        .revoke_permission(&admin, Permission::WriteResource);
+    let refused = service.post_with("/v1/me/bypass-codes", &token).await;
+    expect_problem(refused, 503, "service_misconfigured").await;
+    service.stop().await;
 }
