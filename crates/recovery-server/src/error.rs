@@ -131,6 +131,10 @@ impl From<ProviderError> for RecoveryError {
             ProviderError::Telephony(crate::telephony::TelephonyError::Unavailable(why)) => {
                 Self::Unavailable(why)
             }
+            ProviderError::Telephony(crate::telephony::TelephonyError::Misconfigured(why)) => {
+                tracing::error!(%why, "telephony is misconfigured");
+                Self::Misconfigured
+            }
             // The voice or SMS provider refused the number itself.
             ProviderError::Telephony(crate::telephony::TelephonyError::Rejected { .. }) => {
                 Self::PhoneNumber(crate::phone_number::PhoneNumberError::Invalid)

@@ -26,9 +26,14 @@ impl E164Number {
     /// A number that can take a voice call on a fixed line: mobile-only ranges are refused.
     pub fn parse_landline(raw: &str, default_region: &str) -> Result<Self, PhoneNumberError> {
         let number = parse(raw, default_region)?;
+        // Only numbers a desk phone has: premium-rate and shared-cost numbers would let
+        // anyone make the service pay for calls.
         match number.number_type(&phonenumber::metadata::DATABASE) {
             Type::Mobile | Type::Pager => Err(PhoneNumberError::MobileOnly),
-            _ => Ok(Self::from_parsed(&number)),
+            Type::FixedLine | Type::FixedLineOrMobile | Type::TollFree | Type::Voip => {
+                Ok(Self::from_parsed(&number))
+            }
+            _ => Err(PhoneNumberError::Invalid),
         }
     }
 
@@ -97,6 +102,11 @@ mod tests {
         assert_eq!(
             E164Number::parse_landline("12", "US"),
             Err(PhoneNumberError::Invalid)
+        );
+        assert_eq!(
+            E164Number::parse_landline("+1 900 234 5678", "US"),
+            Err(PhoneNumberError::Invalid),
+            "premium rate"
         );
         assert_eq!(
             E164Number::parse_landline("not a number", "US"),

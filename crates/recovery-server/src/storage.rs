@@ -101,3 +101,9 @@ fn sqlite_url(rest: &str) -> String {
         format!("sqlite://{rest}?mode=rwc")
     }
 }
+
+/// True when an error is a unique-constraint violation, on either backend.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation()
+        || db.code().is_some_and(|c| c == "2067" || c == "1555" || c == "23505"))
+}

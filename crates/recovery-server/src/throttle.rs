@@ -61,11 +61,38 @@ pub enum AfterFailure {
 }
 
 /// A charged attempt; give it to [`Throttle::succeeded`] or [`Throttle::failed`].
+///
+/// An attempt that ends neither way (an error on the way, or the client hanging up while its
+/// guess is hashed) gives its charge back when dropped: otherwise five such requests would
+/// leave the username refused for good without a single guess having been checked.
 #[derive(Debug)]
 #[must_use]
 pub struct Reservation {
+    throttle: Throttle,
     username: String,
     client: String,
+    settled: bool,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (throttle, username, client) = (
+            self.throttle.clone(),
+            self.username.clone(),
+            self.client.clone(),
+        );
+        runtime.spawn(async move {
+            if let Err(error) = throttle.give_back(&username, &client).await {
+                tracing::warn!(%error, "an abandoned attempt's throttle charge was not given back");
+            }
+        });
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,33 +120,52 @@ impl Throttle {
         if let Err(refusal) = self.reserve_client(client, now).await? {
             return Ok(Err(refusal));
         }
-        if let Err(refusal) = self.reserve_account(username, now).await? {
+        let account = self.reserve_account(username, now).await;
+        if !matches!(account, Ok(Ok(()))) {
             self.refund_client(client).await?;
+        }
+        if let Err(refusal) = account? {
             return Ok(Err(refusal));
         }
         Ok(Ok(Reservation {
+            throttle: self.clone(),
             username: username.to_owned(),
             client: client.to_owned(),
+            settled: false,
         }))
     }
 
-    pub async fn succeeded(&self, reservation: Reservation) -> Result<(), sqlx::Error> {
+    pub async fn succeeded(&self, mut reservation: Reservation) -> Result<(), sqlx::Error> {
         sqlx::query("UPDATE account_throttle SET in_a_row = 0 WHERE username = $1")
             .bind(&reservation.username)
             .execute(self.db.pool())
             .await?;
-        self.refund_client(&reservation.client).await
+        self.refund_client(&reservation.client).await?;
+        reservation.settled = true;
+        Ok(())
+    }
+
+    /// Undoes a charge whose attempt was never checked.
+    async fn give_back(&self, username: &str, client: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE account_throttle SET in_a_row = CASE WHEN in_a_row > 0 THEN in_a_row - 1 ELSE 0 END \
+             WHERE username = $1",
+        )
+        .bind(username)
+        .execute(self.db.pool())
+        .await?;
+        self.refund_client(client).await
     }
 
     /// Records the failure and locks the username when it reaches a limit.
     pub async fn failed(
         &self,
-        reservation: Reservation,
+        mut reservation: Reservation,
         now: OffsetDateTime,
     ) -> Result<AfterFailure, sqlx::Error> {
         let pool = self.db.pool();
         let at = to_unix(now);
-        let username = reservation.username;
+        let username = reservation.username.clone();
         sqlx::query("DELETE FROM verification_failures WHERE username = $1 AND at <= $2")
             .bind(&username)
             .bind(at - DAY_SECONDS)
@@ -130,6 +176,8 @@ impl Throttle {
             .bind(at)
             .execute(pool)
             .await?;
+        // From here the failure is on record: the charge stays.
+        reservation.settled = true;
         let in_day: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM verification_failures WHERE username = $1 AND at > $2",
         )

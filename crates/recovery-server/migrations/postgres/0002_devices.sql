@@ -11,7 +11,8 @@ ALTER TABLE authenticators ADD COLUMN otp_counter BIGINT;
 ALTER TABLE authenticators ADD COLUMN serial TEXT;
 ALTER TABLE authenticators ADD COLUMN disabled_at BIGINT;
 ALTER TABLE authenticators ADD COLUMN disabled_reason TEXT;
-CREATE UNIQUE INDEX authenticators_by_serial ON authenticators (serial) WHERE serial IS NOT NULL;
+CREATE UNIQUE INDEX authenticators_by_serial ON authenticators (serial)
+    WHERE serial IS NOT NULL AND status <> 'disabled';
 -- A credential belongs to one person at a time (webauthn-rs leaves this check to us).
 CREATE UNIQUE INDEX authenticators_by_credential_id ON authenticators (credential_id)
     WHERE credential_id IS NOT NULL AND status <> 'disabled';

@@ -80,10 +80,15 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     .next()
                     .unwrap_or_default()
                     .to_owned();
-                match missing_or_unknown_field(&message).or_else(|| (path != ".").then_some(path)) {
+                let named = missing_or_unknown_field(&message);
+                match named.clone().or_else(|| (path != ".").then_some(path)) {
                     Some(field) => ApiError::InvalidField {
+                        message: if named.is_some() {
+                            sentence(&message)
+                        } else {
+                            without_value(&field, &message)
+                        },
                         field,
-                        message: sentence(&message),
                     },
                     None => ApiError::Malformed(
                         "The request body must be a JSON object; nothing was changed.".to_owned(),
@@ -93,6 +98,15 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             _ => malformed(),
         }
     })
+}
+
+/// serde quotes the value it refused ("invalid type: integer `246810`"), and the value may be
+/// a PIN or a password: keep only what was expected.
+fn without_value(field: &str, message: &str) -> String {
+    match message.split(", expected ").nth(1) {
+        Some(expected) => format!("The field '{field}' must be {expected}."),
+        None => format!("The field '{field}' is not valid."),
+    }
 }
 
 /// serde names missing and unknown fields in its message; the path points at their parent.
@@ -146,7 +160,8 @@ where
             .then(|| parts.headers.get("x-forwarded-for"))
             .flatten()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            // The proxy appends the address it saw; entries to its left are the caller's word.
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok());
         let peer = parts
             .extensions
@@ -212,6 +227,20 @@ mod tests {
             field_of(r#"{"username":"ada","password":"x","passCode":"1"}"#).as_deref(),
             Some("passCode")
         );
+    }
+
+    #[test]
+    fn refused_values_are_never_repeated() {
+        let body =
+            br#"{"username":"ada","password":"pw","date_of_birth":"1985-12-10","pin":246810}"#;
+        match parse_json::<CreateSession>(body) {
+            Err(ApiError::InvalidField { field, message }) => {
+                assert_eq!(field, "pin");
+                assert!(!message.contains("246810"), "{message}");
+                assert_eq!(message, "The field 'pin' must be a string.");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

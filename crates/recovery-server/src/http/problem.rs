@@ -169,7 +169,7 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
         | E::Notify(_)
         | E::Internal(_) => Problem::new(
             ErrorCode::Internal,
-            "Something went wrong on our side and nothing was changed. Try again, or call the help desk.",
+            "Something went wrong on our side. Try again, or call the help desk.",
         ),
     }
 }
@@ -194,7 +194,7 @@ fn security_key_problem(error: &SecurityKeyError) -> Problem {
         ),
         SecurityKeyError::StateCorrupt | SecurityKeyError::Config(_) => Problem::new(
             ErrorCode::Internal,
-            "Something went wrong on our side and nothing was changed. Try again, or call the help desk.",
+            "Something went wrong on our side. Try again, or call the help desk.",
         ),
         _ => Problem::new(
             ErrorCode::SecurityKeyRejected,

@@ -327,6 +327,18 @@ async fn duo_faults_give_clear_answers(backend: Backend) {
     expect_problem(down, 503, "unavailable").await;
     setup.duo.clear_faults();
 
+    // Attempts that end in an error are not guesses: they give their throttle charge back.
+    setup.duo.fail_next(100, Fault::ServerError);
+    for _ in 0..6 {
+        let failed = service
+            .sign_in_with_passcode(ADA, ADA_PASSWORD, "123456789")
+            .await;
+        expect_problem(failed, 503, "unavailable").await;
+    }
+    setup.duo.clear_faults();
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    let _still_open = service.ada_token().await;
+
     setup
         .duo
         .fail_next(1, Fault::Slow(StdDuration::from_secs(3)));

@@ -70,6 +70,17 @@ async fn a_landline_is_verified_by_the_spoken_code(backend: Backend) {
     assert_eq!(added["number_hint"], "•••• 0199");
     assert_eq!(added["delivery"], "voice_call");
     let id = added["id"].as_str().unwrap().to_owned();
+    let second = add(
+        &service,
+        &token,
+        json!({ "number": "+1 201 555 0177", "type": "landline" }),
+    )
+    .await;
+    let problem = expect_problem(second, 422, "invalid_field").await;
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("already waiting"));
 
     let listed = devices(&service, &token).await;
     let pending = listed.iter().find(|d| d["id"] == id.as_str()).unwrap();

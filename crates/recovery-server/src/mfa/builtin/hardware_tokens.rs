@@ -95,10 +95,12 @@ impl BuiltinProvider {
     ) -> Result<usize, ProviderError> {
         let mut tx = self.db.pool().begin().await?;
         for (owner, token) in tokens {
-            let taken = sqlx::query("SELECT id FROM authenticators WHERE serial = $1")
-                .bind(&token.serial)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let taken = sqlx::query(
+                "SELECT id FROM authenticators WHERE serial = $1 AND status <> 'disabled'",
+            )
+            .bind(&token.serial)
+            .fetch_optional(&mut *tx)
+            .await?;
             if taken.is_some() {
                 return Err(ProviderError::Conflict(format!(
                     "the token with serial {} is already imported",

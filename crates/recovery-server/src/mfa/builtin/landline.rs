@@ -25,6 +25,20 @@ impl BuiltinProvider {
         extension: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<PendingPhone, ProviderError> {
+        // One call at a time: each one is placed (and paid for) for real.
+        self.discard_expired_pending(person, now).await?;
+        let waiting = sqlx::query(
+            "SELECT id FROM authenticators WHERE person_id = $1 AND status = 'pending'",
+        )
+        .bind(&person.id.0)
+        .fetch_optional(self.db.pool())
+        .await?;
+        if waiting.is_some() {
+            return Err(ProviderError::Conflict(
+                "A phone is already waiting for its code. Enter that code, or wait until it expires."
+                    .to_owned(),
+            ));
+        }
         let id = Uuid::new_v4().to_string();
         let code = Secret::new(format!("{:06}", OsRng.gen_range(0..1_000_000u32)));
         let code_hash = self.hasher.hash(code.expose().as_bytes()).await?;

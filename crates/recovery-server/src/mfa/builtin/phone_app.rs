@@ -81,7 +81,21 @@ impl BuiltinProvider {
             self.policy.activation_time().whole_minutes(),
             activation.url.expose()
         ));
-        self.telephony.send_sms(number.as_str(), &body).await?;
+        match self.telephony.send_sms(number.as_str(), &body).await {
+            Ok(()) => {}
+            // The number was good enough for the phone app; a refusal here is the provider's.
+            Err(crate::telephony::TelephonyError::Rejected { status, code, .. }) => {
+                tracing::warn!(
+                    status,
+                    ?code,
+                    "the SMS provider refused the activation text"
+                );
+                return Err(ProviderError::Unavailable(
+                    "the SMS provider refused the text".to_owned(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
         Ok(ActivationTexted {
             expires_at: activation.expires_at,
             number_hint: number.hint(),

@@ -6,6 +6,8 @@ use recovery_api::{
     security_key::{RegisterPublicKeyCredential, RegistrationStarted},
 };
 use sqlx::Row;
+
+use crate::storage::is_unique_violation;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -124,7 +126,15 @@ impl BuiltinProvider {
         .bind(&key.key_json)
         .bind(to_unix(now))
         .execute(self.db.pool())
-        .await?;
+        .await
+        .map_err(|error| {
+            // The same credential finished twice at once: the index keeps one.
+            if is_unique_violation(&error) {
+                ProviderError::SecurityKey(SecurityKeyError::AlreadyRegistered)
+            } else {
+                error.into()
+            }
+        })?;
         authenticator_from_row(&self.owned(person, &id).await?)
     }
 }

@@ -254,7 +254,26 @@ impl MfaProvider for DuoProvider {
             .await
             .map_err(duo_error)?;
         let (phone, created) = match existing {
-            Some(found) => (found.phone, false),
+            Some(found) if found.users.iter().any(|u| u.user_id == user.user_id) => {
+                // Already theirs: a failed proof must not take a working device away.
+                return Err(ProviderError::Conflict(
+                    "This number is already one of your devices.".to_owned(),
+                ));
+            }
+            Some(found) => {
+                let taken =
+                    sqlx::query("SELECT person_id FROM duo_pending_phones WHERE phone_id = $1")
+                        .bind(&found.phone.phone_id)
+                        .fetch_optional(self.db.pool())
+                        .await?;
+                if taken.is_some() {
+                    return Err(ProviderError::Conflict(
+                        "This number is being verified by someone else right now. Try again in a few minutes."
+                            .to_owned(),
+                    ));
+                }
+                (found.phone, false)
+            }
             None => (
                 self.duo
                     .admin
