@@ -58,6 +58,8 @@ const HASHES_PER_PAIR: f64 = 3.0;
 const HASH_RATE_AIM: f64 = 0.85;
 const PAIR_P99_AIM: Duration = Duration::from_secs(1);
 const BARE_HANDLER_AIM: f64 = 0.50;
+/// Service runs, each between two raw hash runs.
+const RUNS: usize = 2;
 /// Excluded from each GET round.
 const GET_WARM_UP: Duration = Duration::from_millis(500);
 /// How long a failed client waits before trying again (so errors do not spin).
@@ -112,29 +114,40 @@ async fn run(seconds: f64) -> Result<()> {
         .no_proxy()
         .build()?;
 
+    // Raw, service, raw, service, raw: each service run is compared with the raw runs on
+    // either side, so that a drift of the machine's speed cancels out.
+    let mut raws = Vec::new();
+    let mut runs = Vec::new();
+    for n in 1..=RUNS {
+        progress(&format!(
+            "raw argon2id {n}/{}, {cpus} threads, {}",
+            RUNS + 1,
+            secs(window)
+        ));
+        raws.push(raw_hash_rate(cost, cpus, window).await?);
+        progress(&format!(
+            "sessions + bypass codes {n}/{RUNS}, {CLIENTS} clients, ≥ {} after warm-up",
+            secs(window)
+        ));
+        runs.push(pairs_phase(&http, &service.base(), &users, window).await?);
+    }
     progress(&format!(
-        "raw argon2id on {cpus} threads for {}",
+        "raw argon2id {}/{}, {cpus} threads, {}",
+        RUNS + 1,
+        RUNS + 1,
         secs(window)
     ));
-    let raw_before = raw_hash_rate(cost, cpus, window).await?;
-
-    progress(&format!(
-        "sessions + bypass codes, {CLIENTS} clients, {} after warm-up",
-        secs(2 * window)
-    ));
-    let pairs = pairs_phase(&http, &service.base(), &users, 2 * window).await?;
-
-    progress(&format!(
-        "raw argon2id on {cpus} threads for {}, again",
-        secs(window)
-    ));
-    let raw_after = raw_hash_rate(cost, cpus, window).await?;
+    raws.push(raw_hash_rate(cost, cpus, window).await?);
+    let last_tokens = runs.last().map(|r| r.tokens.clone()).unwrap_or_default();
 
     // Tokens for the GET rounds: the clients' last sessions (10 minutes), or fresh ones.
     let mut tokens = Vec::with_capacity(CLIENTS);
-    for (user, token) in users.iter().zip(&pairs.tokens) {
+    for (user, token) in users
+        .iter()
+        .zip(last_tokens.into_iter().chain(std::iter::repeat(None)))
+    {
         match token {
-            Some(token) => tokens.push(token.clone()),
+            Some(token) => tokens.push(token),
             None => tokens.push(
                 open_session(&http, &service.base(), user)
                     .await
@@ -172,16 +185,7 @@ async fn run(seconds: f64) -> Result<()> {
         body_bytes: body.len(),
         authenticators: list.authenticators.len(),
     };
-    report(
-        &header,
-        &Raw {
-            before: raw_before,
-            after: raw_after,
-        },
-        &pairs,
-        &service_rounds,
-        &bare_rounds,
-    );
+    report(&header, &raws, &runs, &service_rounds, &bare_rounds);
     Ok(())
 }
 
@@ -312,25 +316,22 @@ impl Server {
 // ---------------------------------------------------------------------------------------------
 // 1. Raw argon2id
 
-struct Raw {
-    before: f64,
-    after: f64,
+/// One raw hashing run: hashes per second, and the CPU time the process got meanwhile.
+struct RawRun {
+    rate: f64,
+    cpu: Option<CpuUse>,
 }
 
-impl Raw {
-    fn baseline(&self) -> f64 {
-        (self.before + self.after) / 2.0
-    }
-}
-
-/// Hashes per second on `threads` threads, each hashing back to back for `duration`.
-async fn raw_hash_rate(cost: HashCost, threads: usize, duration: Duration) -> Result<f64> {
+/// Hashes per second on `threads` threads, each hashing back to back for `duration`, and the
+/// CPU time the process got meanwhile.
+async fn raw_hash_rate(cost: HashCost, threads: usize, duration: Duration) -> Result<RawRun> {
     let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
         .map_err(|e| anyhow!("argon2 parameters: {e}"))?;
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     tokio::task::spawn_blocking(move || {
+        let meter = CpuMeter::start();
         let deadline = Instant::now() + duration;
-        std::thread::scope(|scope| {
+        let rate = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|i| {
                     let argon2 = argon2.clone();
@@ -355,9 +356,103 @@ async fn raw_hash_rate(cost: HashCost, threads: usize, duration: Duration) -> Re
                 .into_iter()
                 .map(|w| w.join().map_err(|_| anyhow!("a hashing thread panicked"))?)
                 .sum::<Result<f64>>()
+        })?;
+        Ok(RawRun {
+            rate,
+            cpu: meter.used(),
         })
     })
     .await?
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU time: on a shared machine, how much of it this process got in each measured stretch
+
+/// Process CPU time (user + system) over a stretch of wall time, and the time the hypervisor
+/// gave every CPU of the machine to someone else (steal).
+#[derive(Clone, Copy)]
+struct CpuUse {
+    cpu: Duration,
+    steal: Duration,
+    wall: Duration,
+}
+
+impl CpuUse {
+    /// CPUs' worth of time the process got, on average.
+    fn cpus(&self) -> f64 {
+        self.cpu.as_secs_f64() / self.wall.as_secs_f64()
+    }
+
+    /// Share of the machine's CPU time stolen by the hypervisor.
+    fn steal(&self, cpus: usize) -> f64 {
+        self.steal.as_secs_f64() / (self.wall.as_secs_f64() * cpus as f64)
+    }
+}
+
+struct CpuMeter {
+    cpu: Option<Duration>,
+    steal: Option<Duration>,
+    at: Instant,
+}
+
+impl CpuMeter {
+    fn start() -> Self {
+        Self {
+            cpu: process_cpu(),
+            steal: machine_steal(),
+            at: Instant::now(),
+        }
+    }
+
+    fn used(&self) -> Option<CpuUse> {
+        Some(CpuUse {
+            cpu: process_cpu()?.checked_sub(self.cpu?)?,
+            steal: machine_steal()?.checked_sub(self.steal?)?,
+            wall: self.at.elapsed(),
+        })
+    }
+}
+
+/// Clock ticks (USER_HZ) as time: Linux reports CPU times in hundredths of a second.
+fn ticks(ticks: u64) -> Duration {
+    Duration::from_millis(ticks * 10)
+}
+
+/// This process's CPU time from `/proc/self/stat` (Linux; `None` elsewhere).
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name (in parentheses, maybe with spaces) come the fields from `state`
+    // on: `utime` and `stime` are the 14th and 15th fields.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(ticks(user + system))
+}
+
+/// Steal time of all CPUs from `/proc/stat` (Linux; `None` elsewhere).
+fn machine_steal() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    // cpu user nice system idle iowait irq softirq steal …
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    Some(ticks(line.split_whitespace().nth(8)?.parse().ok()?))
+}
+
+fn sum_cpu(uses: impl IntoIterator<Item = Option<CpuUse>>) -> Option<CpuUse> {
+    uses.into_iter().try_fold(
+        CpuUse {
+            cpu: Duration::ZERO,
+            steal: Duration::ZERO,
+            wall: Duration::ZERO,
+        },
+        |sum, one| {
+            let one = one?;
+            Some(CpuUse {
+                cpu: sum.cpu + one.cpu,
+                steal: sum.steal + one.steal,
+                wall: sum.wall + one.wall,
+            })
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,6 +477,7 @@ struct PairClient {
 struct PairsResult {
     warm_up: Duration,
     measured: Duration,
+    cpu: Option<CpuUse>,
     /// Pairs per second: each client's completed cycles over the time they took, summed.
     cycle_rate: f64,
     /// Clients with fewer than two pairs in the window (their cycle rate is unknown).
@@ -427,6 +523,7 @@ async fn pairs_phase(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let from = Instant::now();
+    let meter = CpuMeter::start();
     let at_start = counts();
     // The window: at least `window`, and until each client has finished enough pairs in it to
     // measure its cycle (a pair takes seconds at 64 clients), within a limit.
@@ -441,11 +538,13 @@ async fn pairs_phase(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let to = Instant::now();
+    let cpu = meter.used();
     stop.store(true, Ordering::Relaxed);
 
     let mut result = PairsResult {
         warm_up: from - started,
         measured: to - from,
+        cpu,
         cycle_rate: 0.0,
         short_clients: 0,
         sessions: Vec::new(),
@@ -652,6 +751,7 @@ fn within(samples: &[Timed], from: Instant, to: Instant) -> impl Iterator<Item =
 
 struct Round {
     measured: Duration,
+    cpu: Option<CpuUse>,
     latencies: Vec<Duration>,
     errors: BTreeMap<String, usize>,
 }
@@ -684,11 +784,14 @@ async fn get_round(
         .collect();
     tokio::time::sleep(GET_WARM_UP).await;
     let from = Instant::now();
+    let meter = CpuMeter::start();
     tokio::time::sleep(window).await;
     let to = Instant::now();
+    let cpu = meter.used();
     stop.store(true, Ordering::Relaxed);
     let mut round = Round {
         measured: to - from,
+        cpu,
         latencies: Vec::new(),
         errors: BTreeMap::new(),
     };
@@ -759,7 +862,13 @@ struct Header {
     authenticators: usize,
 }
 
-fn report(header: &Header, raw: &Raw, pairs: &PairsResult, service: &[Round], bare: &[Round]) {
+fn report(
+    header: &Header,
+    raws: &[RawRun],
+    runs: &[PairsResult],
+    service: &[Round],
+    bare: &[Round],
+) {
     let w = header.window;
     let cpus = header.cpus;
     println!();
@@ -767,112 +876,185 @@ fn report(header: &Header, raw: &Raw, pairs: &PairsResult, service: &[Round], ba
         "Recovery Desk service benchmark: one run; every ratio is against a baseline of this run"
     );
     println!(
-        "  {cpus} CPUs (available_parallelism) · argon2id v0x13 m={} KiB t={} p={} (HashCost::default) · {CLIENTS} clients",
-        header.cost.memory_kib, header.cost.iterations, header.cost.parallelism
+        "  {cpus} CPUs · argon2id v0x13 m={} KiB t={} p={} (HashCost::default) · {CLIENTS} clients · BENCH_SECONDS={}",
+        header.cost.memory_kib,
+        header.cost.iterations,
+        header.cost.parallelism,
+        w.as_secs_f64()
     );
     println!(
-        "  windows (BENCH_SECONDS={}): raw hash {} before + {} after the service run; service {}; GET 2 × {} per side",
-        w.as_secs_f64(),
-        secs(w),
-        secs(w),
-        secs(2 * w),
+        "  CPU got: this process's CPU time ÷ wall time (under {cpus}.00: others ran meanwhile); steal: the hypervisor's share"
+    );
+
+    println!();
+    println!(
+        "1. Raw argon2id: argon2 crate, hash_password as the service calls it, {cpus} threads, {} per run",
         secs(w)
     );
-
-    let baseline = raw.baseline();
-    println!();
-    println!(
-        "1. Raw argon2id: argon2 crate, hash_password as the service calls it, {cpus} threads"
-    );
-    println!("   before the service run  {:>8.1} hashes/s", raw.before);
-    println!("   after the service run   {:>8.1} hashes/s", raw.after);
-    println!(
-        "   baseline (mean)         {:>8.1} hashes/s   ({:.1} ms per hash per thread; before/after differ by {:.1} %)",
-        baseline,
-        1000.0 * cpus as f64 / baseline,
-        100.0 * (raw.before - raw.after).abs() / baseline
-    );
+    println!("                hashes/s   ms/hash   CPU got    steal");
+    for (i, raw) in raws.iter().enumerate() {
+        println!(
+            "   raw {}       {:>9.1} {:>9.1}   {:>7}  {:>7}",
+            i + 1,
+            raw.rate,
+            1000.0 * cpus as f64 / raw.rate,
+            cpu_text(raw.cpu),
+            steal_text(raw.cpu, cpus)
+        );
+    }
 
     println!();
     println!(
-        "2. POST /v1/recovery/sessions + POST /v1/me/bypass-codes: SQLite, default config, {CLIENTS} clients ({})",
+        "2. Sessions + bypass codes: POST /v1/recovery/sessions, then POST /v1/me/bypass-codes"
+    );
+    println!(
+        "   SQLite, default config, {CLIENTS} clients with {}; run n sits between raw n and raw n+1",
         if header.single_address {
-            "all from 127.0.0.1"
+            "one user each, all from 127.0.0.1"
         } else {
             "one user and one X-Forwarded-For address each"
         }
     );
-    println!(
-        "   measured {} after a {} warm-up; errors: {}",
-        secs(pairs.measured),
-        secs(pairs.warm_up),
-        errors_text(&pairs.errors)
-    );
-    let pair_rate = pairs.cycle_rate;
-    let hash_rate = HASHES_PER_PAIR * pair_rate;
-    let ratio = hash_rate / baseline;
-    let mean_pair = mean(&pairs.pairs);
-    println!(
-        "   sessions+codes/s        {pair_rate:>8.2} pairs/s   (each client's pairs per second in the window, summed{})",
-        if pairs.short_clients > 0 {
-            format!("; {} clients finished < 2 pairs, counted at the mean", pairs.short_clients)
-        } else {
-            String::new()
+    println!("                 pairs/s   hashes/s   raw mean   ratio   measured   warm-up   CPU got    steal");
+    let mut sum_hashes = 0.0;
+    let mut sum_raw = 0.0;
+    for (i, run) in runs.iter().enumerate() {
+        let hash_rate = HASHES_PER_PAIR * run.cycle_rate;
+        let around = raws.get(i..i + 2).map_or(f64::NAN, |r| {
+            r.iter().map(|r| r.rate).sum::<f64>() / r.len() as f64
+        });
+        sum_hashes += hash_rate;
+        sum_raw += around;
+        println!(
+            "   run {}     {:>9.2} {:>10.1} {:>10.1} {:>7.2} {:>10} {:>9}   {:>7}  {:>7}",
+            i + 1,
+            run.cycle_rate,
+            hash_rate,
+            around,
+            hash_rate / around,
+            secs(run.measured),
+            secs(run.warm_up),
+            cpu_text(run.cpu),
+            steal_text(run.cpu, cpus)
+        );
+    }
+    let n = runs.len().max(1) as f64;
+    let pair_rate = sum_hashes / HASHES_PER_PAIR / n;
+    let ratio = sum_hashes / sum_raw;
+    let all_pairs: Vec<Duration> = runs.iter().flat_map(|r| r.pairs.clone()).collect();
+    let all_sessions: Vec<Duration> = runs.iter().flat_map(|r| r.sessions.clone()).collect();
+    let all_codes: Vec<Duration> = runs.iter().flat_map(|r| r.codes.clone()).collect();
+    let mut errors = BTreeMap::new();
+    for run in runs {
+        for (what, n) in &run.errors {
+            *errors.entry(what.clone()).or_default() += n;
         }
+    }
+    let short: usize = runs.iter().map(|r| r.short_clients).sum();
+    println!(
+        "   sessions+codes/s {pair_rate:>7.2}   = {:.1} hashes/s (3 argon2id per pair; each client's pairs/s in the window, summed)",
+        HASHES_PER_PAIR * pair_rate
+    );
+    if short > 0 {
+        println!("   ({short} client windows had < 2 pairs and count at the mean of the others)");
+    }
+    println!(
+        "   ratio to the raw argon2id rate: {ratio:.2}   aim ≥ {HASH_RATE_AIM:.2}: {}",
+        aim(ratio >= HASH_RATE_AIM)
     );
     println!(
-        "                                             (check, Little's law: {CLIENTS} / mean pair latency = {})",
-        mean_pair.map_or_else(|| "–".to_owned(), |m| format!("{:.2}", CLIENTS as f64 / m.as_secs_f64()))
-    );
-    println!("   = hashes/s              {hash_rate:>8.1}           (3 argon2id per pair)");
-    println!(
-        "   of the raw hash rate    {ratio:>8.2}           aim ≥ {HASH_RATE_AIM:.2}: {}   (against before / after alone: {:.2} / {:.2})",
-        aim(ratio >= HASH_RATE_AIM),
-        hash_rate / raw.before,
-        hash_rate / raw.after
+        "   Little's law check: {CLIENTS} / mean pair latency = {} pairs/s; errors: {}",
+        mean(&all_pairs).map_or_else(
+            || "–".to_owned(),
+            |m| format!("{:.2}", CLIENTS as f64 / m.as_secs_f64())
+        ),
+        errors_text(&errors)
     );
     println!("   latency          p50        p99        max       n");
-    latency_row("pair", &pairs.pairs);
-    latency_row("session", &pairs.sessions);
-    latency_row("code", &pairs.codes);
-    let p99 = percentile(&sorted(&pairs.pairs), 0.99);
+    latency_row("pair", &all_pairs);
+    latency_row("session", &all_sessions);
+    latency_row("code", &all_codes);
+    let p99 = percentile(&sorted(&all_pairs), 0.99);
     println!(
         "   pair p99 < {}: {}",
         secs(PAIR_P99_AIM),
         aim(p99.is_some_and(|p| p < PAIR_P99_AIM))
     );
     // Little's law: in a closed loop, mean latency = clients / throughput.
-    let floor = CLIENTS as f64 * HASHES_PER_PAIR / baseline;
+    let raw_mean = raws.iter().map(|r| r.rate).sum::<f64>() / raws.len().max(1) as f64;
+    let floor = CLIENTS as f64 * HASHES_PER_PAIR / raw_mean;
     let needed = CLIENTS as f64 * HASHES_PER_PAIR / PAIR_P99_AIM.as_secs_f64();
     println!(
-        "   (Little's law: {CLIENTS} clients looping at the full raw rate average ≥ {CLIENTS} × 3 / {baseline:.1} = {floor:.2} s per pair;"
+        "   (Little's law: {CLIENTS} clients looping at the full raw rate average ≥ {CLIENTS} × 3 / {raw_mean:.1} = {floor:.2} s per pair;"
     );
     println!(
-        "    a mean under {} needs ≥ {needed:.0} hashes/s, {:.1}× this machine's raw rate, ≈ {:.0} such CPUs)",
+        "    a mean under {} needs ≥ {needed:.0} hashes/s: {:.1}× this machine's raw rate, ≈ {:.0} such CPUs)",
         secs(PAIR_P99_AIM),
-        needed / baseline,
-        (needed / (baseline / cpus as f64)).ceil()
+        needed / raw_mean,
+        (needed / (raw_mean / cpus as f64)).ceil()
     );
 
     println!();
     println!(
-        "3. GET /v1/me/authenticators vs a bare axum handler returning the same {} JSON bytes ({} authenticator{}), {CLIENTS} clients, A B A B",
+        "3. GET /v1/me/authenticators vs a bare axum handler serving the same {}-byte JSON ({} authenticator{})",
         header.body_bytes,
         header.authenticators,
         if header.authenticators == 1 { "" } else { "s" }
     );
+    println!(
+        "   {CLIENTS} clients, same client code, rounds A B A B of {} (after {} of warm-up each)",
+        secs(w),
+        human(GET_WARM_UP)
+    );
     let service_all = merge(service);
     let bare_all = merge(bare);
-    println!(
-        "                 req/s        p50        p99        max       n   rounds (req/s)   errors"
-    );
-    get_row("service", &service_all, service);
-    get_row("bare axum", &bare_all, bare);
+    println!("                 req/s        p50        p99        max        n   CPU got    steal   rounds (req/s)");
+    get_row("service", &service_all, service, cpus);
+    get_row("bare axum", &bare_all, bare, cpus);
+    let mut errors = service_all.errors.clone();
+    for (what, n) in &bare_all.errors {
+        *errors.entry(what.clone()).or_default() += n;
+    }
     let ratio = service_all.rate() / bare_all.rate();
+    let per_round = service
+        .iter()
+        .zip(bare)
+        .map(|(s, b)| format!("{:.2}", s.rate() / b.rate()))
+        .collect::<Vec<_>>()
+        .join(" / ");
     println!(
-        "   service / bare handler  {ratio:>5.2}   aim ≥ {BARE_HANDLER_AIM:.2}: {}",
-        aim(ratio >= BARE_HANDLER_AIM)
+        "   service / bare: {ratio:.2}   aim ≥ {BARE_HANDLER_AIM:.2}: {}   (per round: {per_round}); errors: {}",
+        aim(ratio >= BARE_HANDLER_AIM),
+        errors_text(&errors)
     );
+
+    // Phases during which others clearly used the machine. The service may idle some CPU
+    // itself (that is part of what is measured), so its threshold is lower.
+    let busy =
+        |cpu: Option<CpuUse>, share: f64| cpu.is_some_and(|c| c.cpus() < share * cpus as f64);
+    let mut noisy: Vec<String> = Vec::new();
+    for (i, raw) in raws.iter().enumerate() {
+        if busy(raw.cpu, 0.9) {
+            noisy.push(format!("raw {}", i + 1));
+        }
+    }
+    for (i, run) in runs.iter().enumerate() {
+        if busy(run.cpu, 0.8) {
+            noisy.push(format!("run {}", i + 1));
+        }
+    }
+    for (i, (s, b)) in service.iter().zip(bare).enumerate() {
+        if busy(s.cpu, 0.9) || busy(b.cpu, 0.9) {
+            noisy.push(format!("GET round {}", i + 1));
+        }
+    }
+    if !noisy.is_empty() {
+        println!();
+        println!(
+            "   Note: others used this machine during {} (CPU got well under {cpus}): those figures are unreliable; run again when it is quiet.",
+            noisy.join(", ")
+        );
+    }
     println!();
 }
 
@@ -882,6 +1064,17 @@ fn aim(met: bool) -> &'static str {
     } else {
         "aim not met"
     }
+}
+
+fn cpu_text(cpu: Option<CpuUse>) -> String {
+    cpu.map_or_else(|| "–".to_owned(), |c| format!("{:.2}", c.cpus()))
+}
+
+fn steal_text(cpu: Option<CpuUse>, cpus: usize) -> String {
+    cpu.map_or_else(
+        || "–".to_owned(),
+        |c| format!("{:.1} %", 100.0 * c.steal(cpus)),
+    )
 }
 
 fn errors_text(errors: &BTreeMap<String, usize>) -> String {
@@ -906,7 +1099,7 @@ fn latency_row(name: &str, samples: &[Duration]) {
     );
 }
 
-fn get_row(name: &str, all: &Round, rounds: &[Round]) {
+fn get_row(name: &str, all: &Round, rounds: &[Round], cpus: usize) {
     let sorted = sorted(&all.latencies);
     let per_round = rounds
         .iter()
@@ -914,19 +1107,21 @@ fn get_row(name: &str, all: &Round, rounds: &[Round]) {
         .collect::<Vec<_>>()
         .join(" / ");
     println!(
-        "   {name:<10} {:>8.0} {:>10} {:>10} {:>10} {:>7}   {per_round:<16} {}",
+        "   {name:<10} {:>8.0} {:>10} {:>10} {:>10} {:>8}   {:>7}  {:>7}   {per_round}",
         all.rate(),
         opt(percentile(&sorted, 0.50)),
         opt(percentile(&sorted, 0.99)),
         opt(sorted.last().copied()),
         sorted.len(),
-        errors_text(&all.errors)
+        cpu_text(all.cpu),
+        steal_text(all.cpu, cpus)
     );
 }
 
 fn merge(rounds: &[Round]) -> Round {
     let mut all = Round {
         measured: Duration::ZERO,
+        cpu: sum_cpu(rounds.iter().map(|r| r.cpu)),
         latencies: Vec::new(),
         errors: BTreeMap::new(),
     };
