@@ -205,10 +205,11 @@ impl Config {
         figment
             .merge(
                 Env::prefixed("RECOVERY_")
-                    // RECOVERY_CONFIG names the file; RECOVERY_TEST_* belong to the tests.
+                    // RECOVERY_CONFIG names the file; RECOVERY_TEST_* belong to the tests and
+                    // RECOVERY_DESK_* to the desktop app.
                     .filter(|key| {
                         let key = key.as_str().to_ascii_lowercase();
-                        key != "config" && !key.starts_with("test_")
+                        key != "config" && !key.starts_with("test_") && !key.starts_with("desk_")
                     })
                     .split("__"),
             )

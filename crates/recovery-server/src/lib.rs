@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod directory;
+pub mod embedded;
 pub mod error;
 pub mod flows;
 pub mod http;

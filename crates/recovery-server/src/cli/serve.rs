@@ -7,9 +7,8 @@ use tokio::net::TcpListener;
 use crate::{
     app::{App, AppOptions},
     config::Config,
-    demo, http,
-    notify::NotifyConfig,
-    telephony::TelephonyConfig,
+    embedded::DemoService,
+    http,
 };
 
 #[derive(Debug, Args)]
@@ -27,44 +26,27 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
-    // Held until the server stops: the demo database is removed with it.
-    let demo_dir = if args.demo {
-        let dir = tempfile::Builder::new()
-            .prefix("recovery-desk-demo-")
-            .tempdir()?;
-        config.database_url = format!("sqlite://{}", dir.path().join("demo.db").display());
-        config.notify = NotifyConfig::Outbox;
-        config.telephony = TelephonyConfig::Outbox;
-        Some(dir)
-    } else {
-        None
-    };
-    let app = App::build(
-        config,
-        AppOptions {
-            demo: args.demo,
-            ..AppOptions::default()
-        },
-    )
-    .await?;
     if args.demo {
-        demo::load(&app)
-            .await
-            .context("loading the demo directory")?;
+        let service = DemoService::start(config).await?;
+        println!(
+            "Recovery Desk service listening on {} (demo: try user ada, password \
+             correct-horse-battery, date of birth 1985-12-10, PIN 246810)",
+            service.url()
+        );
+        shutdown_signal().await;
+        service.stop().await;
+        return Ok(());
     }
+    let app = App::build(config, AppOptions::default()).await?;
     let listener = TcpListener::bind(app.config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", app.config.listen))?;
-    let address = listener.local_addr()?;
-    let mode = if args.demo {
-        " (demo: try user ada, password correct-horse-battery, date of birth 1985-12-10, PIN 246810)"
-    } else {
-        ""
-    };
-    println!("Recovery Desk service listening on http://{address}{mode}");
+    println!(
+        "Recovery Desk service listening on http://{}",
+        listener.local_addr()?
+    );
     http::serve(app.clone(), listener, shutdown_signal()).await?;
     app.db.close().await;
-    drop(demo_dir);
     Ok(())
 }
 

@@ -1,0 +1,11 @@
+//! The app's flows, called as the Tauri commands call them, against the real embedded demo
+//! service over HTTP (a fresh service and database per test).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod bypass_code;
+mod devices;
+mod kiosk_credential;
+mod sign_in;

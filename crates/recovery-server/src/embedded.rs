@@ -1,0 +1,131 @@
+//! The service in-process on loopback with the demo directory: what the desktop app starts when
+//! no service is configured (the *embedded default*), and what `serve --demo` runs.
+
+use std::net::SocketAddr;
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+use crate::{
+    app::{App, AppOptions, StartError},
+    config::Config,
+    demo::{self, DemoError},
+    http,
+    notify::NotifyConfig,
+    telephony::TelephonyConfig,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("cannot make the demo database's folder: {0}")]
+    TempDir(std::io::Error),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("cannot load the demo directory: {0}")]
+    Demo(#[from] DemoError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A demo service: a fresh temporary database, the demo people, every message to the outbox.
+/// The database is removed when the service is dropped or stopped.
+pub struct DemoService {
+    app: App,
+    address: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl DemoService {
+    /// Starts on `config.listen` (port 0 picks a free one) with the rest of `config` as given,
+    /// but storage, notifications and calls switched to the demo's.
+    pub async fn start(mut config: Config) -> Result<Self, EmbeddedError> {
+        let dir = tempfile::Builder::new()
+            .prefix("recovery-desk-demo-")
+            .tempdir()
+            .map_err(EmbeddedError::TempDir)?;
+        config.database_url = format!("sqlite://{}", dir.path().join("demo.db").display());
+        config.notify = NotifyConfig::Outbox;
+        config.telephony = TelephonyConfig::Outbox;
+        let app = App::build(
+            config,
+            AppOptions {
+                demo: true,
+                ..AppOptions::default()
+            },
+        )
+        .await?;
+        demo::load(&app).await?;
+        let listener = TcpListener::bind(app.config.listen)
+            .await
+            .map_err(|source| EmbeddedError::Listen {
+                address: app.config.listen,
+                source,
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| EmbeddedError::Listen {
+                address: app.config.listen,
+                source,
+            })?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(http::serve(app.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            app,
+            address,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _dir: dir,
+        })
+    }
+
+    /// A demo service on a free loopback port with default settings.
+    pub async fn start_on_loopback() -> Result<Self, EmbeddedError> {
+        Self::start(Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Config::default()
+        })
+        .await
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Stops accepting requests, lets the ones in flight finish, and closes the database.
+    pub async fn stop(mut self) {
+        self.stop_inner().await;
+    }
+
+    async fn stop_inner(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.app.db.close().await;
+    }
+}
+
+impl Drop for DemoService {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

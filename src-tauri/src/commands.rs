@@ -1,0 +1,149 @@
+//! The IPC commands of docs/ipc.md: each parses its arguments, calls the journey, and maps the
+//! error once into [`AppError`]. Passwords, PINs and codes arrive here and go straight into
+//! zeroizing [`Secret`]s.
+
+use recovery_api::{phone::RemovalReason, Secret};
+use recovery_desk_core::{
+    view::{
+        ActivationQr, ActivationSent, AppInfo, BypassCodeView, DeviceView, LandlineAdded,
+        OutboxMessageView, SessionView,
+    },
+    AppError,
+};
+use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
+
+use crate::{clipboard, desk::Desk};
+
+type Answer<T> = Result<T, AppError>;
+
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app_info,
+        begin_sign_in,
+        verify_pin,
+        verify_passcode,
+        list_devices,
+        issue_bypass_code,
+        copy_bypass_code,
+        add_landline,
+        verify_landline,
+        show_activation_qr,
+        text_activation_link,
+        remove_device,
+        resync_token,
+        finish,
+        demo_inbox,
+    ]
+}
+
+#[tauri::command]
+fn app_info(desk: State<'_, Desk>) -> AppInfo {
+    desk.info.clone()
+}
+
+#[tauri::command]
+async fn begin_sign_in(desk: State<'_, Desk>, username: String, password: String) -> Answer<()> {
+    Ok(desk
+        .journey
+        .begin_sign_in(&username, Secret::new(password))
+        .await?)
+}
+
+#[tauri::command]
+async fn verify_pin(
+    desk: State<'_, Desk>,
+    date_of_birth: String,
+    pin: String,
+) -> Answer<SessionView> {
+    Ok(desk
+        .journey
+        .verify_pin(&date_of_birth, Secret::new(pin))
+        .await?)
+}
+
+#[tauri::command]
+async fn verify_passcode(desk: State<'_, Desk>, passcode: String) -> Answer<SessionView> {
+    Ok(desk.journey.verify_passcode(Secret::new(passcode)).await?)
+}
+
+#[tauri::command]
+async fn list_devices(desk: State<'_, Desk>) -> Answer<Vec<DeviceView>> {
+    Ok(desk.journey.devices().await?)
+}
+
+#[tauri::command]
+async fn issue_bypass_code(desk: State<'_, Desk>) -> Answer<BypassCodeView> {
+    Ok(desk.journey.issue_bypass_code().await?)
+}
+
+#[tauri::command]
+async fn copy_bypass_code<R: Runtime>(app: AppHandle<R>, desk: State<'_, Desk>) -> Answer<()> {
+    let code = desk.journey.bypass_code_for_copy().await?;
+    clipboard::copy_then_clear(&app, code)
+}
+
+#[tauri::command]
+async fn add_landline(
+    desk: State<'_, Desk>,
+    number: String,
+    extension: Option<String>,
+) -> Answer<LandlineAdded> {
+    Ok(desk
+        .journey
+        .add_landline(&number, extension.as_deref())
+        .await?)
+}
+
+#[tauri::command]
+async fn verify_landline(
+    desk: State<'_, Desk>,
+    phone_id: String,
+    code: Option<String>,
+) -> Answer<()> {
+    Ok(desk
+        .journey
+        .verify_landline(&phone_id, code.map(Secret::new))
+        .await?)
+}
+
+#[tauri::command]
+async fn show_activation_qr(desk: State<'_, Desk>, phone_id: String) -> Answer<ActivationQr> {
+    Ok(desk.journey.activation_qr(&phone_id).await?)
+}
+
+#[tauri::command]
+async fn text_activation_link(desk: State<'_, Desk>, phone_id: String) -> Answer<ActivationSent> {
+    Ok(desk.journey.text_activation(&phone_id).await?)
+}
+
+#[tauri::command]
+async fn remove_device(
+    desk: State<'_, Desk>,
+    device_id: String,
+    reason: RemovalReason,
+) -> Answer<()> {
+    Ok(desk.journey.remove_device(&device_id, reason).await?)
+}
+
+#[tauri::command]
+async fn resync_token(desk: State<'_, Desk>, device_id: String, codes: Vec<String>) -> Answer<()> {
+    let codes = codes.into_iter().map(Secret::new).collect();
+    Ok(desk.journey.resync_token(&device_id, codes).await?)
+}
+
+/// "Finish and clear": the session ends, Rust forgets the person, and the web view's storage
+/// is wiped (the UI resets its own state).
+#[tauri::command]
+async fn finish<R: Runtime>(window: WebviewWindow<R>, desk: State<'_, Desk>) -> Answer<()> {
+    desk.journey.finish().await;
+    if let Err(error) = window.clear_all_browsing_data() {
+        tracing::warn!(%error, "the web view's data could not be cleared");
+    }
+    crate::updates::on_idle(window.app_handle());
+    Ok(())
+}
+
+#[tauri::command]
+async fn demo_inbox(desk: State<'_, Desk>) -> Answer<Vec<OutboxMessageView>> {
+    Ok(desk.journey.demo_inbox().await?)
+}

@@ -1,0 +1,69 @@
+//! The Recovery Desk desktop app: the Tauri shell around `recovery-desk-core`.
+//!
+//! This crate only wires things to the window: [`cli`] reads the command line, [`desk`] starts
+//! the journey on the configured (or embedded demo) service, [`window`] builds the main window
+//! (locked down in kiosk mode), [`commands`] are the thin IPC commands, [`clipboard`] copies a
+//! bypass code and clears it, [`updates`] checks for signed updates between recoveries.
+
+mod cli;
+mod clipboard;
+pub mod commands;
+pub mod desk;
+mod kiosk_cli;
+pub mod updates;
+mod window;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Kiosk(command)) => kiosk_cli::run(cli.config.as_deref(), command),
+        None => run_app(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("recovery-desk: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_app(cli: &Cli) -> anyhow::Result<()> {
+    let desk = tauri::async_runtime::block_on(desk::Desk::start(cli.config.as_deref(), cli.kiosk))?;
+    let context = tauri::generate_context!();
+    build(tauri::Builder::default(), desk)
+        .run(context)
+        .map_err(anyhow::Error::from)
+}
+
+/// The app on any runtime: the real one, or Tauri's mock runtime in tests.
+pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: desk::Desk) -> tauri::Builder<R> {
+    let kiosk = desk.kiosk();
+    builder
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(updates::plugin())
+        .manage(desk)
+        .invoke_handler(commands::handler())
+        .setup(move |app| {
+            window::open_main(app.handle(), kiosk)?;
+            updates::spawn_checks(app.handle().clone());
+            Ok(())
+        })
+        .on_window_event(move |window, event| window::on_event(window, event, kiosk))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RECOVERY_DESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

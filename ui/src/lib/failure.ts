@@ -1,0 +1,16 @@
+/**
+ * What a screen does with a rejected command: a session that ended sends the person back to
+ * SignIn (with the reason shown there); anything else is for the screen to show.
+ */
+import { isSessionError } from './errors';
+import { toAppError, type AppError } from './ipc';
+import { app, signInAgain } from './state.svelte';
+
+export function failed(raw: unknown): AppError | null {
+  const err = toAppError(raw);
+  if (isSessionError(err.code) && app.screen !== 'signIn') {
+    signInAgain(err);
+    return null;
+  }
+  return err;
+}

@@ -1,0 +1,120 @@
+/**
+ * The app's whole memory on the web side: where the person is and what they chose.
+ *
+ * Never a password, PIN or code: those live only in input fields and are emptied as soon as
+ * their command returns. `reset()` wipes everything (kiosk idle, "Finish and clear").
+ */
+import type { Line } from './errors';
+import type { AppError, AppInfo, Device, SessionView } from './ipc';
+
+export type Screen =
+  | 'start'
+  | 'signIn'
+  | 'verify'
+  | 'devices'
+  | 'bypassCode'
+  | 'addLandline'
+  | 'phoneApp'
+  | 'removeDevice'
+  | 'resyncToken'
+  | 'securityKey'
+  | 'done';
+
+/** The answers on Start ("What happened?"). */
+export type Problem =
+  | 'new-phone'
+  | 'app-not-working'
+  | 'token-bad-codes'
+  | 'helpdesk-code'
+  | 'one-time-code';
+
+export const PROBLEMS: readonly Problem[] = [
+  'new-phone',
+  'app-not-working',
+  'token-bad-codes',
+  'helpdesk-code',
+  'one-time-code',
+];
+
+/** Something done in this session, listed on Done. */
+export type Achievement = 'bypassCode' | 'landline' | 'phoneApp' | 'removed' | 'resynced';
+
+interface AppState {
+  /** Configuration from `app_info`; kept across resets. */
+  info: AppInfo | null;
+  screen: Screen;
+  problem: Problem | null;
+  verifyMode: 'pin' | 'passcode';
+  session: SessionView | null;
+  devices: Device[] | null;
+  /** The device a sub-screen acts on (remove, resync, phone app). */
+  deviceId: string | null;
+  /** A success message for the next screen. */
+  notice: Line | null;
+  /** An error to show on the next screen (a session that ended sends back to SignIn). */
+  carriedError: AppError | null;
+  done: Achievement[];
+  /** Bumped by reset: screens are keyed on it, so their fields are recreated empty. */
+  generation: number;
+}
+
+function initial(): Omit<AppState, 'info' | 'generation'> {
+  return {
+    screen: 'start',
+    problem: null,
+    verifyMode: 'pin',
+    session: null,
+    devices: null,
+    deviceId: null,
+    notice: null,
+    carriedError: null,
+    done: [],
+  };
+}
+
+export const app: AppState = $state({ info: null, generation: 0, ...initial() });
+
+export function go(screen: Screen): void {
+  app.screen = screen;
+}
+
+export function choose(problem: Problem): void {
+  app.problem = problem;
+  app.verifyMode = problem === 'helpdesk-code' ? 'passcode' : 'pin';
+  go('signIn');
+}
+
+export function achieve(what: Achievement): void {
+  if (!app.done.includes(what)) app.done.push(what);
+}
+
+/** Back to SignIn after the session ended, with the reason shown there. */
+export function signInAgain(err: AppError): void {
+  app.session = null;
+  app.devices = null;
+  app.deviceId = null;
+  app.notice = null;
+  app.carriedError = err;
+  go('signIn');
+}
+
+/** Wipes everything but the configuration and returns to Start. */
+export function reset(): void {
+  Object.assign(app, initial());
+  app.generation += 1;
+  // Nothing is ever stored there; clear anyway so a kiosk hands over a clean web view.
+  for (const store of [globalThis.localStorage, globalThis.sessionStorage]) {
+    try {
+      store?.clear();
+    } catch {
+      /* storage disabled: nothing to clear */
+    }
+  }
+  // Empty every field still in the page (a dialog, a half-typed form) before it unmounts.
+  if (typeof document !== 'undefined') {
+    document.querySelectorAll('input').forEach((input) => {
+      if (input.type === 'radio' || input.type === 'checkbox') input.checked = false;
+      else input.value = '';
+    });
+  }
+}
