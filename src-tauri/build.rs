@@ -17,6 +17,7 @@ fn main() {
             "resync_token",
             "finish",
             "demo_inbox",
+            "ui_ready",
         ]),
     ))
     .unwrap_or_else(|error| {

@@ -17,6 +17,10 @@ pub struct Cli {
     /// Kiosk mode: fullscreen, locked down, cleared when idle.
     #[arg(long)]
     pub kiosk: bool,
+    /// Demo mode only: keep the demo service's database in DIR (for end-to-end tests, which
+    /// reach it with `recovery-server bypass-code issue`).
+    #[arg(long, env = "RECOVERY_DESK_DEMO_DATA_DIR", hide = true)]
+    pub demo_data_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -33,6 +33,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         resync_token,
         finish,
         demo_inbox,
+        ui_ready,
     ]
 }
 
@@ -146,4 +147,15 @@ async fn finish<R: Runtime>(window: WebviewWindow<R>, desk: State<'_, Desk>) -> 
 #[tauri::command]
 async fn demo_inbox(desk: State<'_, Desk>) -> Answer<Vec<OutboxMessageView>> {
     Ok(desk.journey.demo_inbox().await?)
+}
+
+/// The web view rendered its first screen: logged with the time since the process started,
+/// which `cargo xtask bench app` reads.
+#[tauri::command]
+fn ui_ready() {
+    let elapsed = crate::started_at().elapsed();
+    tracing::info!(
+        elapsed_ms = elapsed.as_millis() as u64,
+        "first screen ready"
+    );
 }

@@ -24,12 +24,20 @@ pub struct Desk {
 
 impl Desk {
     /// Reads the configuration and connects to its service, or starts the demo service.
-    pub async fn start(config_file: Option<&Path>, kiosk_flag: bool) -> anyhow::Result<Self> {
+    pub async fn start(
+        config_file: Option<&Path>,
+        kiosk_flag: bool,
+        demo_data_dir: Option<&Path>,
+    ) -> anyhow::Result<Self> {
         let config = DeskConfig::load(&DeskConfig::system_path(), config_file)?;
-        Self::with_config(config, kiosk_flag).await
+        Self::with_config(config, kiosk_flag, demo_data_dir).await
     }
 
-    pub async fn with_config(config: DeskConfig, kiosk_flag: bool) -> anyhow::Result<Self> {
+    pub async fn with_config(
+        config: DeskConfig,
+        kiosk_flag: bool,
+        demo_data_dir: Option<&Path>,
+    ) -> anyhow::Result<Self> {
         let kiosk = kiosk_flag || config.kiosk.enabled;
         let (client, demo) = match &config.service_url {
             Some(url) => (
@@ -37,7 +45,7 @@ impl Desk {
                 None,
             ),
             None => {
-                let (service, client) = embedded::start_demo()
+                let (service, client) = embedded::start_demo(demo_data_dir)
                     .await
                     .context("starting the embedded demo service")?;
                 tracing::info!(url = %service.url(), "demo mode: the recovery service runs in-process with the demo directory");

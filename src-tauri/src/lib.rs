@@ -19,7 +19,14 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
+/// When the process started, for the start-up time the UI reports with `ui_ready`.
+pub fn started_at() -> std::time::Instant {
+    static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(std::time::Instant::now)
+}
+
 pub fn main() -> ExitCode {
+    started_at();
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -36,7 +43,11 @@ pub fn main() -> ExitCode {
 }
 
 fn run_app(cli: &Cli) -> anyhow::Result<()> {
-    let desk = tauri::async_runtime::block_on(desk::Desk::start(cli.config.as_deref(), cli.kiosk))?;
+    let desk = tauri::async_runtime::block_on(desk::Desk::start(
+        cli.config.as_deref(),
+        cli.kiosk,
+        cli.demo_data_dir.as_deref(),
+    ))?;
     let context = tauri::generate_context!();
     build(tauri::Builder::default(), desk)
         .run(context)

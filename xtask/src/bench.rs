@@ -16,8 +16,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let Some((name, extra_args)) = args.split_first() else {
         bail!("`cargo xtask bench` needs a benchmark name; benchmarks: {names}");
     };
+    if name == "app" {
+        return crate::bench_app::run(strip_separator(extra_args));
+    }
     let Some((_, package, target)) = BENCHES.iter().find(|(n, _, _)| n == name) else {
-        bail!("unknown benchmark `{name}`; benchmarks: {names}");
+        bail!("unknown benchmark `{name}`; benchmarks: {names}, app");
     };
     system_packages::ensure(system_packages::BUILD)?;
     let extra_args = strip_separator(extra_args);

@@ -5,10 +5,14 @@
 //! helpers they share. No product logic belongs here.
 
 mod bench;
+mod bench_app;
+mod bundle;
+mod e2e;
 mod postgres;
 mod run;
 mod system_packages;
 mod test;
+mod ui;
 
 use std::env;
 use std::ffi::OsString;
@@ -21,12 +25,16 @@ const USAGE: &str = "\
 Usage: cargo xtask <command> [args]
 
 Commands:
-  run [-- ARGS]           Run the recovery service in demo mode on the embedded demo directory
-                          (cargo run -p recovery-server -- serve --demo ARGS).
-  test                    Every check, in order: cargo fmt --check, clippy -D warnings, then
-                          every test on SQLite and on a private PostgreSQL cluster that xtask
-                          starts (and, as root, installs with apt-get) and stops.
-  bench <name> [-- ARGS]  Run a benchmark in the release profile. Benchmarks: service.
+  run [-- ARGS]           Build the UI and run the desktop app on the embedded demo service
+                          (cargo run -p recovery-desk -- ARGS; for example `-- --kiosk`).
+  test                    Every check, in order: cargo fmt --check; the UI's svelte-check,
+                          Vitest and build; clippy -D warnings; every Rust test on SQLite and on
+                          a private PostgreSQL cluster that xtask starts (and, as root, installs
+                          with apt-get); the .deb package check; the end-to-end suite (the built
+                          app over WebDriver under Xvfb).
+  bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
+  screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
+  bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app.
   help                    Show this message.
 ";
 
@@ -59,13 +67,15 @@ fn try_main(args: &[String]) -> Result<()> {
             test::run()
         }
         "bench" => bench::run(rest),
+        "bundle" => bundle::run(strip_separator(rest)),
+        "screenshots" => e2e::run(Some(Path::new("docs/screenshots"))),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
         }
         other => {
             eprint!("{USAGE}");
-            bail!("unknown command `{other}`; the commands are: run, test, bench, help")
+            bail!("unknown command `{other}`; the commands are: run, test, bundle, screenshots, bench, help")
         }
     }
 }

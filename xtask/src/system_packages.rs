@@ -17,10 +17,34 @@ use crate::run_command;
 /// `(probe, debian_package)`; see the module documentation.
 pub type Requirement = (&'static str, &'static str);
 
-/// What building the workspace needs: webauthn-rs links OpenSSL, found through pkg-config.
+/// What building the workspace needs: webauthn-rs links OpenSSL, found through pkg-config; the
+/// desktop app links WebKitGTK and GTK (Tauri's documented Debian prerequisites).
 pub const BUILD: &[Requirement] = &[
     ("pkg-config", "pkg-config"),
     ("/usr/include/openssl/ssl.h", "libssl-dev"),
+    (
+        "/usr/lib/*/pkgconfig/webkit2gtk-4.1.pc",
+        "libwebkit2gtk-4.1-dev",
+    ),
+    ("/usr/lib/*/pkgconfig/gtk+-3.0.pc", "libgtk-3-dev"),
+    ("/usr/lib/*/pkgconfig/libsoup-3.0.pc", "libsoup-3.0-dev"),
+    (
+        "/usr/lib/*/pkgconfig/ayatana-appindicator3-0.1.pc",
+        "libayatana-appindicator3-dev",
+    ),
+    ("/usr/lib/*/pkgconfig/librsvg-2.0.pc", "librsvg2-dev"),
+    ("/usr/include/xdo.h", "libxdo-dev"),
+    ("npm", "npm"),
+];
+
+/// What the app's end-to-end tests and screenshots need besides the build: a virtual X
+/// display, WebKitGTK's WebDriver, a D-Bus session, and dpkg-deb for the package check.
+pub const DESKTOP_TESTS: &[Requirement] = &[
+    ("Xvfb", "xvfb"),
+    ("xauth", "xauth"),
+    ("WebKitWebDriver", "webkit2gtk-driver"),
+    ("dbus-run-session", "dbus"),
+    ("dpkg-deb", "dpkg"),
 ];
 
 /// Makes sure every probe is satisfied, installing the missing packages with apt-get when

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every check, in order, stopping at the first failure. `.ci/run` runs
-//! exactly this.
+//! exactly this: formatting, the UI's checks, unit tests and build, clippy, every Rust test (on
+//! SQLite and PostgreSQL), the `.deb` package check, and the end-to-end suite over WebDriver.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -8,18 +9,19 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
-use crate::{cargo, run_command, system_packages};
+use crate::{bundle, cargo, e2e, run_command, system_packages, ui};
 
 /// The environment variable that tells the tests where PostgreSQL is: a superuser URL; each test
 /// creates its own database.
 const POSTGRES_URL_VAR: &str = "RECOVERY_TEST_POSTGRES_URL";
 
-const STEPS: [&str; 3] = ["fmt", "clippy", "test"];
+const STEPS: [&str; 6] = ["fmt", "ui", "clippy", "test", "package", "e2e"];
 
 pub fn run() -> Result<()> {
     let started = Instant::now();
     check_components()?;
     system_packages::ensure(system_packages::BUILD)?;
+    system_packages::ensure(system_packages::DESKTOP_TESTS)?;
     let locked = Path::new("Cargo.lock").exists();
     if !locked {
         eprintln!("note: no Cargo.lock yet, so cargo runs without --locked");
@@ -29,7 +31,13 @@ pub fn run() -> Result<()> {
         run_command(cargo().args(["fmt", "--all", "--", "--check"]))
     })?;
 
+    // Before any cargo step: the app crate embeds ui/dist when it compiles.
     step(2, || {
+        ui::check()?;
+        ui::build()
+    })?;
+
+    step(3, || {
         let mut cmd = cargo();
         cmd.args(["clippy", "--workspace", "--all-targets"]);
         if locked {
@@ -39,7 +47,7 @@ pub fn run() -> Result<()> {
     })?;
 
     let mut postgres = String::new();
-    step(3, || {
+    step(4, || {
         // Stopped when dropped, whether the tests pass, fail or panic.
         let cluster = Cluster::start().context("cannot start the test PostgreSQL cluster")?;
         let mut cmd = cargo();
@@ -52,6 +60,10 @@ pub fn run() -> Result<()> {
         postgres = cluster.description();
         cluster.stop()
     })?;
+
+    step(5, bundle::check_package)?;
+
+    step(6, || e2e::run(None))?;
 
     eprintln!(
         "\nxtask test: all {} steps passed in {} ({}; tests ran on SQLite and {postgres})",

@@ -12,6 +12,9 @@ use figment::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+/// `RECOVERY_DESK_*` variables that are command-line options or logging, not settings.
+const NOT_SETTINGS: [&str; 4] = ["config", "log", "enrollment_token", "demo_data_dir"];
+
 /// Largest logo the app embeds; a logo is a small SVG or PNG.
 const LOGO_MAX_BYTES: u64 = 256 * 1024;
 
@@ -132,7 +135,13 @@ impl DeskConfig {
             figment = figment.merge(Toml::file(file));
         }
         let config: Self = figment
-            .merge(Env::prefixed("RECOVERY_DESK_").split("__"))
+            .merge(
+                Env::prefixed("RECOVERY_DESK_")
+                    .filter(|key| {
+                        !NOT_SETTINGS.contains(&key.as_str().to_ascii_lowercase().as_str())
+                    })
+                    .split("__"),
+            )
             .extract()
             .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
         config.check()?;

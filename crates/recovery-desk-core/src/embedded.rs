@@ -16,9 +16,12 @@ pub enum DemoStartError {
     Client(#[from] ClientError),
 }
 
-/// Starts the demo service on a free loopback port, with a client for it.
-pub async fn start_demo() -> Result<(DemoService, ServiceClient), DemoStartError> {
-    let service = DemoService::start_on_loopback().await?;
+/// Starts the demo service on a free loopback port, with a client for it. The database lives
+/// in a temporary folder, or in `data_dir` when given (end-to-end tests reach it there).
+pub async fn start_demo(
+    data_dir: Option<&std::path::Path>,
+) -> Result<(DemoService, ServiceClient), DemoStartError> {
+    let service = DemoService::start_on_loopback(data_dir).await?;
     let base = Url::parse(&service.url()).map_err(|_| DemoStartError::Address)?;
     let client = ServiceClient::new(base, None)?;
     Ok((service, client))

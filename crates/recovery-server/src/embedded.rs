@@ -36,18 +36,34 @@ pub struct DemoService {
     address: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+    /// A temporary folder removed on drop, unless the caller chose where the data lives.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl DemoService {
     /// Starts on `config.listen` (port 0 picks a free one) with the rest of `config` as given,
     /// but storage, notifications and calls switched to the demo's.
-    pub async fn start(mut config: Config) -> Result<Self, EmbeddedError> {
-        let dir = tempfile::Builder::new()
-            .prefix("recovery-desk-demo-")
-            .tempdir()
-            .map_err(EmbeddedError::TempDir)?;
-        config.database_url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    pub async fn start(config: Config) -> Result<Self, EmbeddedError> {
+        Self::start_in(config, None).await
+    }
+
+    /// As [`Self::start`], with the demo database in `data_dir` (kept afterwards) when given,
+    /// so that end-to-end tests can reach it with the admin CLI (`bypass-code issue`).
+    pub async fn start_in(
+        mut config: Config,
+        data_dir: Option<&std::path::Path>,
+    ) -> Result<Self, EmbeddedError> {
+        let (folder, temporary) = match data_dir {
+            Some(dir) => (dir.to_path_buf(), None),
+            None => {
+                let dir = tempfile::Builder::new()
+                    .prefix("recovery-desk-demo-")
+                    .tempdir()
+                    .map_err(EmbeddedError::TempDir)?;
+                (dir.path().to_path_buf(), Some(dir))
+            }
+        };
+        config.database_url = format!("sqlite://{}", folder.join("demo.db").display());
         config.notify = NotifyConfig::Outbox;
         config.telephony = TelephonyConfig::Outbox;
         let app = App::build(
@@ -80,17 +96,19 @@ impl DemoService {
             address,
             shutdown: Some(shutdown),
             server: Some(server),
-            _dir: dir,
+            _dir: temporary,
         })
     }
 
     /// A demo service on a free loopback port with default settings.
-    pub async fn start_on_loopback() -> Result<Self, EmbeddedError> {
-        Self::start(Config {
+    pub async fn start_on_loopback(
+        data_dir: Option<&std::path::Path>,
+    ) -> Result<Self, EmbeddedError> {
+        let config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             ..Config::default()
-        })
-        .await
+        };
+        Self::start_in(config, data_dir).await
     }
 
     pub fn address(&self) -> SocketAddr {

@@ -191,3 +191,8 @@ export const resyncToken = (deviceId: string, codes: string[]) =>
 export const finish = () => call<null>('finish');
 
 export const demoInbox = () => call<OutboxMessage[]>('demo_inbox');
+
+/** The first screen is rendered: the shell logs the start-up time (`cargo xtask bench app`). */
+export function uiReady(): Promise<void> {
+  return invoke('ui_ready');
+}

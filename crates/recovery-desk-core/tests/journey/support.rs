@@ -24,7 +24,7 @@ pub async fn demo() -> Demo {
 }
 
 pub async fn demo_with(options: JourneyOptions) -> Demo {
-    let (service, client) = embedded::start_demo().await.unwrap();
+    let (service, client) = embedded::start_demo(None).await.unwrap();
     Demo {
         journey: Journey::new(client, options),
         service,
