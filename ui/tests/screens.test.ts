@@ -159,7 +159,7 @@ describe('PhoneApp', () => {
     expect(img.getAttribute('alt')).toBe(en['phoneApp.qrAlt']);
     await user.click(screen.getByTestId('activation-sms'));
     expect((await screen.findByTestId('activation-sent')).textContent).toContain('•••• 0100');
-    expect(calls.filter((c) => c.cmd !== 'app_info').map((c) => c.args)).toEqual([{ phoneId: 'ph1' }, { phoneId: 'ph1' }]);
+    expect(calls.filter((c) => c.cmd !== 'app_info' && c.cmd !== 'ui_ready').map((c) => c.args)).toEqual([{ phoneId: 'ph1' }, { phoneId: 'ph1' }]);
   });
 });
 
