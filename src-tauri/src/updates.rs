@@ -23,7 +23,8 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R, tauri_plugin_updater::Config> {
 #[derive(Default)]
 struct Pending(Mutex<Option<(Update, Vec<u8>)>>);
 
-/// Asks the organisation's endpoints whether a newer, signed release exists.
+/// Asks the organisation's endpoints whether a newer, signed release exists. Without a public
+/// key or without endpoints there is nothing to check: `None`, and nothing is asked.
 pub async fn find_update<R: Runtime>(
     app: &AppHandle<R>,
     settings: &UpdaterSettings,
@@ -31,6 +32,9 @@ pub async fn find_update<R: Runtime>(
     let Some(pubkey) = &settings.pubkey else {
         return Ok(None);
     };
+    if settings.endpoints.is_empty() {
+        return Ok(None);
+    }
     app.updater_builder()
         .pubkey(pubkey.clone())
         .endpoints(settings.endpoints.clone())?

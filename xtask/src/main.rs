@@ -97,6 +97,13 @@ fn strip_separator(args: &[String]) -> &[String] {
     }
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI keeps it outside the clone),
+/// else `target/` in the workspace.
+#[allow(dead_code)]
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
+}
+
 /// `cargo`, the one that runs xtask (Cargo sets `CARGO` for the programs it runs).
 fn cargo() -> Command {
     Command::new(env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))

@@ -48,6 +48,7 @@ export const APP_CODES = [
   'not_signed_in',
   'copy_not_allowed',
   'demo_only',
+  'call_not_answered',
   'internal',
 ] as const;
 
