@@ -86,18 +86,21 @@ pub fn spawn_checks<R: Runtime>(app: AppHandle<R>) {
 pub fn on_idle<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        if !app.state::<Desk>().journey.is_idle().await {
-            return;
-        }
         let Some(pending) = app.try_state::<Pending>() else {
             return;
         };
-        let waiting = pending.0.lock().ok().and_then(|mut p| p.take());
-        if let Some((update, bytes)) = waiting {
-            match update.install(bytes) {
-                Ok(()) => app.restart(),
-                Err(error) => tracing::warn!(%error, "the update could not be installed"),
-            }
-        }
+        let desk = app.state::<Desk>();
+        // Installing and restarting happen while no recovery can start.
+        desk.journey
+            .run_if_idle(|| {
+                let waiting = pending.0.lock().ok().and_then(|mut p| p.take());
+                if let Some((update, bytes)) = waiting {
+                    match update.install(bytes) {
+                        Ok(()) => app.restart(),
+                        Err(error) => tracing::warn!(%error, "the update could not be installed"),
+                    }
+                }
+            })
+            .await;
     });
 }

@@ -85,6 +85,13 @@ impl Journey {
         matches!(*self.stage.lock().await, Stage::Start)
     }
 
+    /// Runs `task` only if nobody is in the middle of a recovery, and keeps anyone from starting
+    /// one until it is done (an update installs this way, then the app restarts).
+    pub async fn run_if_idle<T>(&self, task: impl FnOnce() -> T) -> Option<T> {
+        let stage = self.stage.lock().await;
+        matches!(*stage, Stage::Start).then(task)
+    }
+
     /// "Finish and clear": ends the session at the service (best effort: it expires anyway)
     /// and forgets everything about the person.
     pub async fn finish(&self) {

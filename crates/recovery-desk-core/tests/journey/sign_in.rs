@@ -188,3 +188,16 @@ async fn an_unreachable_service_says_so() {
         FlowError::DemoOnly
     ));
 }
+
+#[tokio::test]
+async fn updates_wait_until_nobody_is_recovering() {
+    let demo = demo().await;
+    assert_eq!(demo.journey.run_if_idle(|| 1).await, Some(1));
+    demo.journey
+        .begin_sign_in(ADA.0, Secret::new(ADA.1))
+        .await
+        .unwrap();
+    assert_eq!(demo.journey.run_if_idle(|| 1).await, None);
+    demo.journey.finish().await;
+    assert_eq!(demo.journey.run_if_idle(|| 1).await, Some(1));
+}
