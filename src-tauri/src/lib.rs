@@ -73,6 +73,12 @@ pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: desk::Desk) ->
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RECOVERY_DESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The CTAP crate traces PIN material at debug and trace level: never below info, whatever
+    // RECOVERY_DESK_LOG asks.
+    let filter = match "webauthn_authenticator_rs=info".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -20,10 +20,17 @@ pub fn open_main<R: Runtime>(app: &AppHandle<R>, kiosk: bool) -> tauri::Result<(
             .resizable(false)
             .closable(false)
             .skip_taskbar(true)
-            .incognito(true);
+            .incognito(!under_webdriver());
     }
     builder.build()?;
     Ok(())
+}
+
+/// WebKitGTK refuses automation in a private (incognito) web view, so under a WebDriver session
+/// (tauri-driver sets this variable) the kiosk keeps its storage in the test's own folders,
+/// where the end-to-end suite checks that nothing personal is left.
+fn under_webdriver() -> bool {
+    std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
 }
 
 /// The app's own origin: `tauri://localhost` on Linux and macOS, `http://tauri.localhost` on

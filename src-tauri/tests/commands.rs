@@ -35,7 +35,7 @@ fn app_info_says_demo_on_a_personal_computer() {
     assert_eq!(info["kiosk"], false);
     assert_eq!(info["copyAllowed"], true);
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(info["organisation"]["name"], "Recovery Desk");
+    assert_eq!(info["organisation"]["name"], "Example Organisation (demo)");
     assert_eq!(
         info["kioskIdle"],
         json!({ "warnAfterSeconds": 60, "resetAfterSeconds": 30 })

@@ -284,27 +284,28 @@ fn an_older_release_announced_as_newer_is_refused() {
     );
 }
 
-/// The guard above needs signatures that carry their version. With the shipped configuration
-/// (`requireSignedVersion` off) a signature without one, as made by signers that predate the
-/// version field, is still accepted whatever version the manifest announces: a validly signed
-/// old package can be offered as an update. Turning `plugins.updater.requireSignedVersion` on
-/// in `tauri.conf.json` closes this; this test then fails and should expect
-/// `MissingSignedVersion` instead.
+/// The guard above needs signatures that carry their version, so the shipped configuration
+/// requires one (`plugins.updater.requireSignedVersion`): a signature without it, which could
+/// pair an old, validly signed package with any announced version, is refused.
 #[test]
-fn an_unversioned_signature_is_accepted_as_the_shipped_config_stands() {
+fn an_unversioned_signature_is_refused() {
     let signer = Signer::new();
     let signature =
         signer.sign_with_comment(ARTIFACT, "timestamp:1700000000\tfile:recovery-desk.deb");
     let server = UpdateServer::start(ARTIFACT, |url| manifest("9.9.9", url, &signature));
     let app = app();
-    let bytes = tauri::async_runtime::block_on(async {
+    let error = tauri::async_runtime::block_on(async {
         let update = find_update(app.handle(), &settings(&signer, &server))
             .await
             .unwrap()
             .unwrap();
         download_verified(&update).await
-    });
-    assert_eq!(bytes.unwrap(), ARTIFACT);
+    })
+    .unwrap_err();
+    assert!(
+        matches!(error, UpdaterError::MissingSignedVersion),
+        "{error:?}"
+    );
 }
 
 #[test]

@@ -30,8 +30,8 @@ Commands:
   test                    Every check, in order: cargo fmt --check; the UI's svelte-check,
                           Vitest and build; clippy -D warnings; every Rust test on SQLite and on
                           a private PostgreSQL cluster that xtask starts (and, as root, installs
-                          with apt-get); the .deb package check; the end-to-end suite (the built
-                          app over WebDriver under Xvfb).
+                          with apt-get); the .deb package check; the end-to-end suite.
+  e2e                     The end-to-end suite alone: the built app over WebDriver under Xvfb.
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
   screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
   bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app.
@@ -68,6 +68,7 @@ fn try_main(args: &[String]) -> Result<()> {
         }
         "bench" => bench::run(rest),
         "bundle" => bundle::run(strip_separator(rest)),
+        "e2e" => e2e::run(None),
         "screenshots" => e2e::run(Some(Path::new("docs/screenshots"))),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
@@ -75,7 +76,7 @@ fn try_main(args: &[String]) -> Result<()> {
         }
         other => {
             eprint!("{USAGE}");
-            bail!("unknown command `{other}`; the commands are: run, test, bundle, screenshots, bench, help")
+            bail!("unknown command `{other}`; the commands are: run, test, e2e, bundle, screenshots, bench, help")
         }
     }
 }

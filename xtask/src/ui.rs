@@ -15,7 +15,49 @@ const NODE_MIN: (u32, u32) = (20, 19);
 /// build. The Tauri crate embeds `ui/dist` at compile time, so this runs before any cargo step.
 pub fn build() -> Result<()> {
     install()?;
+    if dist_is_fresh() {
+        eprintln!("ui/dist is newer than every UI source: not rebuilt");
+        return Ok(());
+    }
     run_command(npm().args(["run", "build"]))
+}
+
+/// Whether `ui/dist` was built after the last change to anything it is built from. Rebuilding
+/// it needlessly would make cargo recompile the app crate, which embeds it.
+fn dist_is_fresh() -> bool {
+    let Ok(built) = Path::new("ui/dist/index.html")
+        .metadata()
+        .and_then(|m| m.modified())
+    else {
+        return false;
+    };
+    let inputs = [
+        "ui/src",
+        "ui/public",
+        "ui/scripts",
+        "ui/index.html",
+        "ui/package-lock.json",
+        "ui/vite.config.ts",
+        "ui/svelte.config.js",
+        "ui/tsconfig.json",
+    ];
+    inputs
+        .iter()
+        .all(|input| newest_change(Path::new(input)).is_none_or(|changed| changed <= built))
+}
+
+/// The latest modification time of `path` or of anything under it; `None` if it is absent.
+fn newest_change(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = path.metadata().ok()?;
+    let mut newest = meta.modified().ok()?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).ok()?.flatten() {
+            if let Some(changed) = newest_change(&entry.path()) {
+                newest = newest.max(changed);
+            }
+        }
+    }
+    Some(newest)
 }
 
 /// svelte-check and the Vitest suite.

@@ -12,6 +12,10 @@ pub struct RegistrationStarted {
     /// WebAuthn `PublicKeyCredentialCreationOptions`, with the person's keys excluded.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub options: CreationChallengeResponse,
+    /// The web origin the client must report in `clientDataJSON` (the service's configured
+    /// relying-party origin, e.g. `https://recovery.example.com`). Empty from older services.
+    #[serde(default)]
+    pub origin: String,
 }
 
 /// `POST /v1/me/security-keys/registrations/{id}`.

@@ -6,7 +6,7 @@ use recovery_api::{ErrorCode, Problem};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::service_client::ClientError;
+use crate::{security_key::KeyError, service_client::ClientError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
@@ -28,6 +28,9 @@ pub enum FlowError {
     /// A call that must be answered has not been answered yet.
     #[error("the call has not been answered yet")]
     CallNotAnswered,
+    /// Registering a security key failed at the key (or the service refused the key).
+    #[error("security key: {0}")]
+    SecurityKey(KeyError),
     #[error("{0}")]
     Internal(String),
 }
@@ -106,8 +109,32 @@ impl From<&FlowError> for AppError {
             FlowError::CopyNotAllowed => Self::code("copy_not_allowed"),
             FlowError::DemoOnly => Self::code("demo_only"),
             FlowError::CallNotAnswered => Self::code("call_not_answered"),
+            FlowError::SecurityKey(error) => match error {
+                KeyError::PinInvalid { retries_left } => Self {
+                    attempts_left: Some(*retries_left),
+                    ..Self::code(key_error_code(error))
+                },
+                _ => Self::code(key_error_code(error)),
+            },
             FlowError::Internal(_) => Self::code("internal"),
         }
+    }
+}
+
+/// The web view's code for each way a security-key registration fails.
+fn key_error_code(error: &KeyError) -> &'static str {
+    match error {
+        KeyError::NoKey => "key_not_found",
+        KeyError::NoPermission => "key_no_permission",
+        KeyError::PinNotSet => "key_pin_not_set",
+        KeyError::PinInvalid { .. } => "key_pin_invalid",
+        KeyError::PinBlockedForInsertion => "key_pin_blocked_until_reinserted",
+        KeyError::PinBlocked => "key_pin_blocked",
+        KeyError::Timeout => "key_timeout",
+        KeyError::Cancelled => "key_cancelled",
+        KeyError::AlreadyRegistered => "key_already_registered",
+        KeyError::ModelNotAllowed => "key_model_not_allowed",
+        KeyError::Unsupported => "key_unsupported",
     }
 }
 

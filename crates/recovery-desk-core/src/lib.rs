@@ -15,6 +15,7 @@ pub mod embedded;
 pub mod error;
 pub mod journey;
 pub mod kiosk_credential;
+pub mod security_key;
 pub mod service_client;
 pub mod view;
 

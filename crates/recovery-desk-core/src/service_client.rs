@@ -12,6 +12,7 @@ use recovery_api::{
     hardware_token::ResyncToken,
     kiosk::{EnrollKiosk, KioskEnrolled, KIOSK_CREDENTIAL_HEADER},
     phone::{ActivationCreated, ActivationSent, AddPhone, PhoneAdded, RemovalReason, VerifyPhone},
+    security_key::{FinishRegistration, RegistrationStarted},
     session::{CreateSession, SessionCreated},
     Problem, Secret,
 };
@@ -175,6 +176,31 @@ impl ServiceClient {
         let path = format!("/v1/me/hardware-tokens/{}/resync", segment(id));
         let response = self.request(Method::POST, &path, Some(token)).json(request);
         expect_json(send(response).await?, StatusCode::OK).await
+    }
+
+    /// Creation options (the person's keys excluded) and the origin the key must be told.
+    pub async fn start_security_key_registration(
+        &self,
+        token: &Secret,
+    ) -> Result<RegistrationStarted, ClientError> {
+        let response = self.request(
+            Method::POST,
+            "/v1/me/security-keys/registrations",
+            Some(token),
+        );
+        expect_json(send(response).await?, StatusCode::CREATED).await
+    }
+
+    /// The key's answer; the service checks it and keeps the credential.
+    pub async fn finish_security_key_registration(
+        &self,
+        token: &Secret,
+        id: &str,
+        request: &FinishRegistration,
+    ) -> Result<Authenticator, ClientError> {
+        let path = format!("/v1/me/security-keys/registrations/{}", segment(id));
+        let response = self.request(Method::POST, &path, Some(token)).json(request);
+        expect_json(send(response).await?, StatusCode::CREATED).await
     }
 
     pub async fn enroll_kiosk(&self, request: &EnrollKiosk) -> Result<KioskEnrolled, ClientError> {

@@ -203,12 +203,18 @@ impl AppInfo {
                 email: help.email.clone(),
             }
         };
+        // The demo names the organisation of its demo people rather than repeating the app's name.
+        let name = if demo && config.organisation == crate::config::Organisation::default() {
+            "Example Organisation (demo)".to_owned()
+        } else {
+            config.organisation.name.clone()
+        };
         Self {
             version: version.to_owned(),
             demo,
             kiosk,
             organisation: OrganisationView {
-                name: config.organisation.name.clone(),
+                name,
                 logo_data_uri,
             },
             help_desk,

@@ -66,6 +66,18 @@ impl DemoService {
         config.database_url = format!("sqlite://{}", folder.join("demo.db").display());
         config.notify = NotifyConfig::Outbox;
         config.telephony = TelephonyConfig::Outbox;
+        let listen = config.listen;
+        let listen_error = |source| EmbeddedError::Listen {
+            address: listen,
+            source,
+        };
+        let listener = TcpListener::bind(listen).await.map_err(listen_error)?;
+        let address = listener.local_addr().map_err(listen_error)?;
+        // Activation links must reach this service: on a free port, unless a public address was
+        // configured, they name the address actually bound.
+        if config.devices.public_url == crate::config::DevicePolicy::default().public_url {
+            config.devices.public_url = format!("http://{address}");
+        }
         let app = App::build(
             config,
             AppOptions {
@@ -75,18 +87,6 @@ impl DemoService {
         )
         .await?;
         demo::load(&app).await?;
-        let listener = TcpListener::bind(app.config.listen)
-            .await
-            .map_err(|source| EmbeddedError::Listen {
-                address: app.config.listen,
-                source,
-            })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| EmbeddedError::Listen {
-                address: app.config.listen,
-                source,
-            })?;
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(app.clone(), listener, async move {
             let _ = stopped.await;

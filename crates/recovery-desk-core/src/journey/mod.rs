@@ -5,6 +5,7 @@
 //! screen asks for, so the Tauri commands and the tests call exactly the same code.
 
 mod devices;
+mod security_keys;
 mod verification;
 
 use recovery_api::Secret;

@@ -124,7 +124,10 @@ async fn the_phone_app_is_reactivated_by_qr_code_or_text() {
     let sent = demo.journey.text_activation(&phone.id).await.unwrap();
     assert!(sent.number_hint.ends_with("0123"));
     let text = demo.last_message("sms").await;
-    assert!(text.contains("/v1/activations/"));
+    assert!(
+        text.contains(&format!("{}/v1/activations/", demo.service.url())),
+        "the link reaches this service: {text}"
+    );
 
     let error = demo
         .journey

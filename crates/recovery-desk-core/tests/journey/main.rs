@@ -8,4 +8,5 @@ mod support;
 mod bypass_code;
 mod devices;
 mod kiosk_credential;
+mod security_keys;
 mod sign_in;

@@ -70,6 +70,10 @@ async fn a_registered_key_then_authenticates(backend: Backend) {
     let token = service.ada_token().await;
     let (mut key, _ca) = SoftToken::new(false).unwrap();
     let started = start(&service, &token).await;
+    assert_eq!(
+        started.origin, "http://localhost",
+        "the origin the client must report"
+    );
     let credential = key.do_registration(origin(), started.options).unwrap();
     let registered = finish(&service, &token, &started.id, "  Desk key ", &credential).await;
     assert_eq!(registered.status(), StatusCode::CREATED);

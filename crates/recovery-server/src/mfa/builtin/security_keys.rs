@@ -69,7 +69,12 @@ impl BuiltinProvider {
         .bind(to_unix(now + REGISTRATION_TIME))
         .execute(self.db.pool())
         .await?;
-        Ok(RegistrationStarted { id, options })
+        let origin = self.relying_party.origin().origin().ascii_serialization();
+        Ok(RegistrationStarted {
+            id,
+            options,
+            origin,
+        })
     }
 
     pub(super) async fn finish_key_registration(
