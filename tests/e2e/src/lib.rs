@@ -58,6 +58,9 @@ pub const SCREENS: &[&str] = &[
     "remove-device",
     "device-removed",
     "idle-warning",
+    "resync-token",
+    "token-resynced",
+    "security-key",
 ];
 
 /// The suite's settings, from the environment that xtask sets.

@@ -598,3 +598,40 @@ async fn keyboard_only(d: &mut Desk) -> Result<()> {
     d.el("choice-new-phone").await?;
     Ok(())
 }
+
+// 11. A code-generating token that gives wrong codes is resynced (as `grace`, whose demo token
+// has the RFC 4226 test key), and the security-key screen is reachable from the hub.
+e2e!(
+    token_resynced_and_security_key_screen,
+    Launch::default(),
+    resync_token
+);
+async fn resync_token(d: &mut Desk) -> Result<()> {
+    d.sign_in("token-bad-codes", "grace", "nanosecond-wire-30cm")
+        .await?;
+    d.el("date-of-birth").await?;
+    d.submit_pin("1976-12-09", "135790").await?;
+    d.on_devices().await?;
+    let resync = d.testids("device-resync-").await?;
+    let button = resync
+        .first()
+        .context("grace's token has no resync action")?;
+    d.click(button).await?;
+    d.el("resync-code-1").await?;
+    d.screen("resync-token").await?;
+    // RFC 4226 appendix D: the first three codes of the test key.
+    for (field, code) in [
+        ("resync-code-1", "755224"),
+        ("resync-code-2", "287082"),
+        ("resync-code-3", "359152"),
+    ] {
+        d.type_into(field, code).await?;
+    }
+    d.click("resync-submit").await?;
+    d.el("notice").await?;
+    d.on_devices().await?;
+    d.screen("token-resynced").await?;
+    d.click("action-security-key").await?;
+    d.el("security-key-start").await?;
+    d.screen("security-key").await
+}
