@@ -25,7 +25,7 @@ impl Journey {
     pub async fn devices(&self) -> Result<Vec<DeviceView>, FlowError> {
         let token = self.token().await?;
         let result = self.client.authenticators(token.secret()).await;
-        let devices = self.settle(result.map_err(FlowError::from)).await?;
+        let devices = self.settle(result).await?;
         Ok(devices.into_iter().map(DeviceView::from).collect())
     }
 
@@ -33,7 +33,7 @@ impl Journey {
     pub async fn issue_bypass_code(&self) -> Result<BypassCodeView, FlowError> {
         let token = self.token().await?;
         let result = self.client.issue_bypass_code(token.secret()).await;
-        let issued = self.settle(result.map_err(FlowError::from)).await?;
+        let issued = self.settle(result).await?;
         if let Stage::Verified(session) = &mut *self.stage.lock().await {
             session.last_code = Some(issued.code.clone());
         }
@@ -78,7 +78,7 @@ impl Journey {
             phone_type: PhoneType::Landline,
         };
         let result = self.client.add_phone(token.secret(), &request).await;
-        let added = self.settle(result.map_err(FlowError::from)).await?;
+        let added = self.settle(result).await?;
         Ok(LandlineAdded {
             id: added.id,
             number_hint: added.number_hint,
@@ -104,7 +104,7 @@ impl Journey {
             .client
             .verify_phone(token.secret(), phone_id, &VerifyPhone { code })
             .await;
-        match self.settle(result.map_err(FlowError::from)).await? {
+        match self.settle(result).await? {
             PhoneCheck::Verified(_) => Ok(()),
             PhoneCheck::Waiting => Err(FlowError::CallNotAnswered),
         }
@@ -117,7 +117,7 @@ impl Journey {
             .client
             .create_activation(token.secret(), phone_id)
             .await;
-        let created = self.settle(result.map_err(FlowError::from)).await?;
+        let created = self.settle(result).await?;
         let qr_svg_data_uri = activation_qr::svg_data_uri(created.activation_url.expose())
             .map_err(|error| FlowError::Internal(error.to_string()))?;
         Ok(ActivationQr {
@@ -129,7 +129,7 @@ impl Journey {
     pub async fn text_activation(&self, phone_id: &str) -> Result<ActivationSent, FlowError> {
         let token = self.token().await?;
         let result = self.client.text_activation(token.secret(), phone_id).await;
-        let sent = self.settle(result.map_err(FlowError::from)).await?;
+        let sent = self.settle(result).await?;
         Ok(ActivationSent {
             number_hint: sent.number_hint,
             expires_at: sent.expires_at,
@@ -146,7 +146,7 @@ impl Journey {
             .client
             .remove_authenticator(token.secret(), device_id, reason)
             .await;
-        self.settle(result.map_err(FlowError::from)).await
+        self.settle(result).await
     }
 
     /// 2 or 3 consecutive codes, in the order the token showed them.
@@ -159,9 +159,7 @@ impl Journey {
             .client
             .resync_token(token.secret(), device_id, &ResyncToken { codes })
             .await;
-        self.settle(result.map_err(FlowError::from))
-            .await
-            .map(|_| ())
+        self.settle(result).await.map(|_| ())
     }
 }
 

@@ -138,7 +138,8 @@ impl Journey {
     }
 
     /// Forgets the session when the service says it is gone, and passes the error on.
-    async fn settle<T>(&self, result: Result<T, FlowError>) -> Result<T, FlowError> {
+    async fn settle<T>(&self, result: Result<T, impl Into<FlowError>>) -> Result<T, FlowError> {
+        let result = result.map_err(Into::into);
         if let Err(error) = &result {
             if error.ends_session() {
                 *self.stage.lock().await = Stage::Start;

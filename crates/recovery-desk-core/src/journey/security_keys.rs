@@ -53,7 +53,7 @@ impl Journey {
             .client
             .start_security_key_registration(token.secret())
             .await;
-        let started = self.settle(result.map_err(FlowError::from)).await?;
+        let started = self.settle(result).await?;
         let origin = Url::parse(&started.origin).map_err(|_| {
             FlowError::Internal("the service did not say which origin its keys answer".into())
         })?;
@@ -76,10 +76,7 @@ impl Journey {
             .client
             .finish_security_key_registration(token.secret(), &started.id, &request)
             .await;
-        let key = self
-            .settle(result.map_err(FlowError::from))
-            .await
-            .map_err(key_refused)?;
+        let key = self.settle(result).await.map_err(key_refused)?;
         Ok(DeviceView::from(key))
     }
 }
