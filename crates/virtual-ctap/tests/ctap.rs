@@ -126,6 +126,23 @@ async fn register(
     (result, state)
 }
 
+/// Authenticates with a registered security key; the RP checks the assertion.
+async fn authenticate(
+    rp: &Webauthn,
+    key: &VirtualAuthenticator,
+    person: &Arc<Person>,
+    stored: &SecurityKey,
+) -> Result<AuthenticationResult, WebauthnCError> {
+    let (options, state) = rp
+        .start_securitykey_authentication(std::slice::from_ref(stored))
+        .unwrap();
+    let assertion =
+        with_authenticator(key, person, move |a| a.do_authentication(origin(), options)).await?;
+    Ok(rp
+        .finish_securitykey_authentication(&assertion, &state)
+        .unwrap())
+}
+
 /// getPINRetries as the app's pre-flight sends it (design §1.6): retries and powerCycleState.
 async fn get_pin_retries(key: &VirtualAuthenticator) -> ClientPinResponse {
     let mut key = key.clone();
@@ -598,17 +615,9 @@ async fn security_key_registers_and_authenticates_through_ctap() {
             .finish_securitykey_registration(&credential, &state)
             .unwrap();
 
-        let (options, state) = rp
-            .start_securitykey_authentication(std::slice::from_ref(&stored))
-            .unwrap();
-        let assertion = with_authenticator(&key, &person, move |a| {
-            a.do_authentication(origin(), options)
-        })
-        .await
-        .unwrap_or_else(|e| panic!("{label}: {e:?}"));
-        let result = rp
-            .finish_securitykey_authentication(&assertion, &state)
-            .unwrap();
+        let result = authenticate(&rp, &key, &person, &stored)
+            .await
+            .unwrap_or_else(|e| panic!("{label}: {e:?}"));
         assert_eq!(result.cred_id(), stored.cred_id(), "{label}");
         assert!(result.user_verified(), "{label}: the PIN was used");
         assert!(result.counter() > 0, "{label}");
@@ -694,17 +703,7 @@ async fn softtoken_attestation_passes_an_attestation_ca_list() {
     // Excluded and authenticating work over SoftToken-made credentials too.
     let (again, _) = register(&rp, &key, &person, Some(vec![stored.cred_id().clone()])).await;
     assert_eq!(again.map(|_| ()), ctap(CtapError::Ctap2CredentialExcluded));
-    let (options, state) = rp
-        .start_securitykey_authentication(std::slice::from_ref(&stored))
-        .unwrap();
-    let assertion = with_authenticator(&key, &person, move |a| {
-        a.do_authentication(origin(), options)
-    })
-    .await
-    .unwrap();
-    let result = rp
-        .finish_securitykey_authentication(&assertion, &state)
-        .unwrap();
+    let result = authenticate(&rp, &key, &person, &stored).await.unwrap();
     assert_eq!(result.cred_id(), stored.cred_id());
 }
 
