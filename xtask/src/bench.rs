@@ -5,7 +5,10 @@ use anyhow::{bail, Result};
 use crate::{cargo, run_command, strip_separator, system_packages};
 
 /// Benchmark name → (package, bench target).
-const BENCHES: &[(&str, &str, &str)] = &[("service", "recovery-server", "service")];
+const BENCHES: &[(&str, &str, &str)] = &[
+    ("service", "recovery-server", "service"),
+    ("ctap", "recovery-desk-core", "ctap"),
+];
 
 pub fn run(args: &[String]) -> Result<()> {
     let names = BENCHES

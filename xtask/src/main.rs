@@ -34,7 +34,7 @@ Commands:
   e2e                     The end-to-end suite alone: the built app over WebDriver under Xvfb.
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
   screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
-  bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app.
+  bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app, ctap.
   help                    Show this message.
 ";
 
