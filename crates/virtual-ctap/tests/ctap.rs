@@ -423,6 +423,32 @@ async fn an_excluded_credential_it_made_is_refused_after_a_touch() {
     assert_eq!(key.credential_count(), 2, "nothing new was made");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_excluded_credential_is_refused_even_without_a_touch() {
+    let rp = rp();
+    let key = VirtualAuthenticator::new(Config {
+        keepalive_interval: Duration::from_millis(10),
+        up_timeout: Duration::from_millis(200),
+        ..Config::ctap21().with_pin(PIN)
+    });
+    let person = Person::answering(&[PIN, PIN, PIN]);
+    let (first, state) = register(&rp, &key, &person, None).await;
+    let first = rp
+        .finish_securitykey_registration(&first.unwrap(), &state)
+        .unwrap();
+    // CTAP 2.1 §6.1.2 step 12: touched, timed out or refused, the answer is CREDENTIAL_EXCLUDED.
+    for presence in [Presence::Manual, Presence::Denied] {
+        key.set_presence(presence);
+        let (again, _) = register(&rp, &key, &person, Some(vec![first.cred_id().clone()])).await;
+        assert_eq!(
+            again.map(|_| ()),
+            ctap(CtapError::Ctap2CredentialExcluded),
+            "{presence:?}"
+        );
+    }
+    assert_eq!(key.credential_count(), 1, "nothing new was made");
+}
+
 // ---- 4. no PIN, but the RP wants UV --------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,10 +33,17 @@ impl VirtualAuthenticator {
         let request: Request<MakeCredentialRequest> =
             self.read_request(params, (0x08, 0x09), ui).await?;
         let plan = self.state().plan_make_credential(&request)?;
-        self.wait_for_presence(ui).await?;
+        let presence = self.wait_for_presence(ui).await;
         if plan.excluded {
-            return Err(status::CREDENTIAL_EXCLUDED);
+            // CTAP 2.1 §6.1.2 step 12: "regardless of whether user presence is obtained or the
+            // authenticator times out", the answer is CREDENTIAL_EXCLUDED; only a CTAPHID_CANCEL
+            // ends the request otherwise.
+            return Err(match presence {
+                Err(status::KEEPALIVE_CANCEL) => status::KEEPALIVE_CANCEL,
+                _ => status::CREDENTIAL_EXCLUDED,
+            });
         }
+        presence?;
         self.state().create_credential(request.parsed, plan.uv)
     }
 }
