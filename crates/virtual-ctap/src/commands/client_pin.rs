@@ -87,7 +87,8 @@ impl State {
         Ok(stored)
     }
 
-    /// Decrypts and checks a 64-byte padded new PIN against the policy.
+    /// Decrypts and checks a 64-byte padded new PIN against the policy. A bad ciphertext or
+    /// padding is the platform's error, not the person's (CTAP 2.1 §6.5.5.5 steps 6-7).
     fn new_pin(
         &self,
         protocol: Protocol,
@@ -96,9 +97,9 @@ impl State {
     ) -> Result<[u8; 16], u8> {
         let padded = protocol
             .decrypt(secret, new_pin_enc)
-            .map_err(|_| status::PIN_POLICY_VIOLATION)?;
+            .map_err(|_| status::PIN_AUTH_INVALID)?;
         if padded.len() != 64 {
-            return Err(status::PIN_POLICY_VIOLATION);
+            return Err(status::INVALID_PARAMETER);
         }
         let end = padded.iter().position(|b| *b == 0).unwrap_or(padded.len());
         let pin = &padded[..end];
@@ -220,5 +221,47 @@ impl State {
         self.pin_retries = MAX_PIN_RETRIES;
         self.consecutive_mismatches = 0;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn padded(pin: &[u8], len: usize) -> Vec<u8> {
+        let mut out = vec![0u8; len];
+        out[..pin.len()].copy_from_slice(pin);
+        out
+    }
+
+    /// setPIN and changePIN (CTAP 2.1 §6.5.5.5 steps 6-9): an undecryptable newPinEnc is
+    /// PIN_AUTH_INVALID, a paddedNewPin that is not 64 bytes INVALID_PARAMETER, and only a
+    /// PIN the policy refuses PIN_POLICY_VIOLATION.
+    #[test]
+    fn a_new_pin_is_unpadded_before_the_policy_is_applied() {
+        let state = State::new(Config::default());
+        for (protocol, secret) in [
+            (Protocol::One, [7u8; 32].to_vec()),
+            (Protocol::Two, [7u8; 64].to_vec()),
+        ] {
+            let enc = |plaintext: &[u8]| protocol.encrypt(&secret, plaintext).unwrap();
+            assert_eq!(
+                state.new_pin(protocol, &secret, &enc(&padded(b"1234", 64))),
+                Ok(pin::pin_hash(b"1234"))
+            );
+            assert_eq!(
+                state.new_pin(protocol, &secret, &enc(&padded(b"1234", 48))),
+                Err(status::INVALID_PARAMETER)
+            );
+            assert_eq!(
+                state.new_pin(protocol, &secret, &enc(&padded(b"123", 64))),
+                Err(status::PIN_POLICY_VIOLATION)
+            );
+            assert_eq!(
+                state.new_pin(protocol, &secret, &[1u8; 15]),
+                Err(status::PIN_AUTH_INVALID)
+            );
+        }
     }
 }
