@@ -26,10 +26,10 @@ const SIGNING_KEY_VAR: &str = "TAURI_SIGNING_PRIVATE_KEY";
 /// against it; when the private key is a path, `PATH.pub` is read instead.
 const PUBLIC_KEY_VAR: &str = "TAURI_SIGNING_PUBLIC_KEY";
 
-/// Runtime dependencies the package must declare. The Tauri CLI adds these two itself (listing
-/// them again in `bundle.linux.deb.depends` would repeat them in `Depends`); other libraries go
-/// in that list.
-const DEPENDS: &[&str] = &["libwebkit2gtk-4.1-0", "libgtk-3-0"];
+/// Runtime dependencies the package must declare. The Tauri CLI adds the first two itself
+/// (listing them again in `bundle.linux.deb.depends` would repeat them in `Depends`); other
+/// libraries go in that list: libudev1 for USB security keys (fido-hid-rs links libudev).
+const DEPENDS: &[&str] = &["libwebkit2gtk-4.1-0", "libgtk-3-0", "libudev1"];
 
 /// The desktop entry: the bundler names it after `productName`.
 const DESKTOP_ENTRY: &str = "usr/share/applications/*.desktop";
@@ -48,6 +48,34 @@ const CONTENTS: &[(&str, &str)] = &[
         "usr/share/recovery-desk/config.example.toml",
         "the sample organisation configuration, from bundle.linux.deb.files",
     ),
+    (
+        UDEV_RULE,
+        "the udev rule that lets the person at the seat open FIDO security keys, from bundle.linux.deb.files",
+    ),
+];
+
+/// The udev rule. udev reads /usr/lib/udev/rules.d; the number sorts before
+/// 73-seat-late.rules, which applies the rule's `uaccess` tag.
+const UDEV_RULE: &str = "usr/lib/udev/rules.d/70-recovery-desk-fido.rules";
+
+/// Installed files that must be copies of files in the repository: `(path in the package,
+/// source)`.
+const COPIES: &[(&str, &str)] = &[
+    (
+        "usr/share/recovery-desk/config.example.toml",
+        "src-tauri/config.example.toml",
+    ),
+    (
+        UDEV_RULE,
+        "src-tauri/packaging/linux/70-recovery-desk-fido.rules",
+    ),
+];
+
+/// Maintainer scripts (`postInstallScript`, `postRemoveScript`): they apply and withdraw the
+/// udev rule for keys already plugged in.
+const SCRIPTS: &[(&str, &str)] = &[
+    ("postinst", "src-tauri/packaging/linux/postinst"),
+    ("postrm", "src-tauri/packaging/linux/postrm"),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -295,9 +323,9 @@ fn check_deb(deb: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What the installed files say: the desktop entry starts the binary and names its icon, and the
-/// sample configuration is the one in the repository. (A missing file is reported by the
-/// contents check.)
+/// What the installed files say: the desktop entry starts the binary and names its icon, the
+/// [`COPIES`] and [`SCRIPTS`] are the repository's. (A missing file is reported by the contents
+/// check.)
 fn check_files(deb: &Path, paths: &[&str]) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let Some(entry) = paths.iter().find(|path| matches(DESKTOP_ENTRY, path)) else {
@@ -318,18 +346,25 @@ fn check_files(deb: &Path, paths: &[&str]) -> Result<Vec<String>> {
         Some(BINARY) => {}
         other => problems.push(format!("{entry}: Icon is {other:?}, expected `{BINARY}`")),
     }
-    let config = "usr/share/recovery-desk/config.example.toml";
-    let Some(member) = paths.iter().find(|path| matches(config, path)) else {
-        return Ok(problems);
-    };
-    let packaged = extract(deb, member)?;
-    let source = fs::read_to_string("src-tauri/config.example.toml")
-        .context("cannot read src-tauri/config.example.toml")?;
-    if packaged != source {
-        problems.push(
-            "usr/share/recovery-desk/config.example.toml differs from src-tauri/config.example.toml"
-                .to_owned(),
-        );
+    for (installed, source) in COPIES {
+        let Some(member) = paths.iter().find(|path| matches(installed, path)) else {
+            continue;
+        };
+        let packaged = extract(deb, member)?;
+        let original =
+            fs::read_to_string(source).with_context(|| format!("cannot read {source}"))?;
+        if packaged != original {
+            problems.push(format!("{installed} differs from {source}"));
+        }
+    }
+    for (script, source) in SCRIPTS {
+        let original =
+            fs::read_to_string(source).with_context(|| format!("cannot read {source}"))?;
+        match dpkg_deb_member(deb, script) {
+            Ok(packaged) if packaged == original => {}
+            Ok(_) => problems.push(format!("the package's {script} differs from {source}")),
+            Err(error) => problems.push(format!("the package has no {script} ({error:#})")),
+        }
     }
     Ok(problems)
 }
@@ -371,6 +406,11 @@ fn dpkg_deb(args: &[&str], deb: &Path) -> Result<String> {
     let mut cmd = Command::new("dpkg-deb");
     cmd.args(args).arg(deb);
     output(&mut cmd)
+}
+
+/// One control member's text (`dpkg-deb --info DEB postinst`).
+fn dpkg_deb_member(deb: &Path, member: &str) -> Result<String> {
+    output(Command::new("dpkg-deb").arg("--info").arg(deb).arg(member))
 }
 
 /// One file's text from the package (`dpkg-deb --fsys-tarfile | tar -xO`).

@@ -18,7 +18,9 @@ use crate::run_command;
 pub type Requirement = (&'static str, &'static str);
 
 /// What building the workspace needs: webauthn-rs links OpenSSL, found through pkg-config; the
-/// desktop app links WebKitGTK and GTK (Tauri's documented Debian prerequisites).
+/// desktop app links WebKitGTK and GTK (Tauri's documented Debian prerequisites); USB security
+/// keys (fido-hid-rs) link libudev and generate their hidraw bindings with bindgen, which loads
+/// libclang.
 pub const BUILD: &[Requirement] = &[
     ("pkg-config", "pkg-config"),
     ("/usr/include/openssl/ssl.h", "libssl-dev"),
@@ -34,6 +36,8 @@ pub const BUILD: &[Requirement] = &[
     ),
     ("/usr/lib/*/pkgconfig/librsvg-2.0.pc", "librsvg2-dev"),
     ("/usr/include/xdo.h", "libxdo-dev"),
+    ("/usr/lib/*/pkgconfig/libudev.pc", "libudev-dev"),
+    ("/usr/lib/*/lib/libclang.so", "libclang-dev"),
     ("npm", "npm"),
 ];
 

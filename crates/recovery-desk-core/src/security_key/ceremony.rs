@@ -49,7 +49,8 @@ pub(super) fn run<T: Token>(
     let shared = Arc::new(Shared::new(cancel, settings.timeout));
     let bridge = Bridge::new(events, pins, Arc::clone(&shared));
     bridge.emit(KeyEvent::WaitingForKey);
-    // SEAM: discovery (USB watch / hidraw scan, design §1.2, §3) goes here; the key is given.
+    // The key was found before this (USB: `backend::os_key`, which says WaitingForKey only
+    // when it had to wait, so the event repeats at most once).
     let mut guarded = Guarded::new(key, Arc::clone(&shared));
     let preflight =
         block_on(preflight(&mut guarded, &bridge)).map_err(|e| map_error(&shared, e, None))?;

@@ -99,6 +99,9 @@ pub enum PinState {
 pub enum KeyEvent {
     /// "Insert your security key."
     WaitingForKey,
+    /// More than one key is plugged in: "remove all but the one to register". Discovery
+    /// waits until exactly one is left.
+    TooManyKeys { count: usize },
     /// The key answered getInfo. `model` is the name of its claimed AAGUID ("Security key"
     /// when unknown), the default name of the new device. `min_pin_length` is what a new PIN
     /// needs here: max(key's minimum, organisation's, [`MIN_PIN_LENGTH`]).
