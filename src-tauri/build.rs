@@ -18,6 +18,11 @@ fn main() {
             "finish",
             "demo_inbox",
             "ui_ready",
+            "start_security_key",
+            "answer_key_pin",
+            "cancel_security_key",
+            "touch_demo_key",
+            "rename_device",
         ]),
     ))
     .unwrap_or_else(|error| {

@@ -4,13 +4,17 @@
 
 use recovery_api::{phone::RemovalReason, Secret};
 use recovery_desk_core::{
+    journey::KeySource,
+    security_key::{KeyEvent, PinReply},
     view::{
         ActivationQr, ActivationSent, AppInfo, BypassCodeView, DeviceView, LandlineAdded,
         OutboxMessageView, SessionView,
     },
     AppError,
 };
-use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
+use tauri::{ipc::Channel, AppHandle, Manager, Runtime, State, WebviewWindow};
+use tokio::sync::mpsc;
+use zeroize::Zeroizing;
 
 use crate::{clipboard, desk::Desk};
 
@@ -34,6 +38,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         finish,
         demo_inbox,
         ui_ready,
+        start_security_key,
+        answer_key_pin,
+        cancel_security_key,
+        touch_demo_key,
+        rename_device,
     ]
 }
 
@@ -130,6 +139,61 @@ async fn remove_device(
 async fn resync_token(desk: State<'_, Desk>, device_id: String, codes: Vec<String>) -> Answer<()> {
     let codes = codes.into_iter().map(Secret::new).collect();
     Ok(desk.journey.resync_token(&device_id, codes).await?)
+}
+
+/// Registers a security key; resolves with the new device when done. What to show meanwhile
+/// (insert, PIN, touch…) arrives on `on_event`, in order.
+#[tauri::command]
+async fn start_security_key(
+    desk: State<'_, Desk>,
+    source: KeySource,
+    on_event: Channel<KeyEvent>,
+) -> Answer<DeviceView> {
+    let (events, mut received) = mpsc::unbounded_channel();
+    let forward = tauri::async_runtime::spawn(async move {
+        while let Some(event) = received.recv().await {
+            if on_event.send(event).is_err() {
+                break;
+            }
+        }
+    });
+    let result = desk.journey.start_security_key(source, events).await;
+    // Every event reaches the web view before the answer does.
+    let _ = forward.await;
+    Ok(result?)
+}
+
+/// The PIN the person typed at the key's prompt; `new_pin` when it sets the key's first PIN
+/// (typed twice and compared by the screen).
+#[tauri::command]
+fn answer_key_pin(desk: State<'_, Desk>, pin: String, new_pin: bool) -> Answer<()> {
+    let pin = Zeroizing::new(pin);
+    let reply = if new_pin {
+        PinReply::NewPin(pin)
+    } else {
+        PinReply::Pin(pin)
+    };
+    Ok(desk.journey.answer_key_pin(reply)?)
+}
+
+#[tauri::command]
+fn cancel_security_key(desk: State<'_, Desk>) {
+    desk.journey.cancel_security_key();
+}
+
+/// Demo mode: the person "touches" the demo key.
+#[tauri::command]
+fn touch_demo_key(desk: State<'_, Desk>) -> Answer<bool> {
+    Ok(desk.journey.touch_demo_key()?)
+}
+
+#[tauri::command]
+async fn rename_device(
+    desk: State<'_, Desk>,
+    device_id: String,
+    name: String,
+) -> Answer<DeviceView> {
+    Ok(desk.journey.rename_device(&device_id, &name).await?)
 }
 
 /// "Finish and clear": the session ends, Rust forgets the person, and the web view's storage

@@ -65,6 +65,7 @@ impl Desk {
             JourneyOptions {
                 demo: demo.is_some(),
                 copy_allowed: info.copy_allowed,
+                min_key_pin_length: config.security_keys.min_pin_length,
             },
         );
         Ok(Self {

@@ -29,6 +29,7 @@ pub struct DeskConfig {
     pub help_desk: HelpDesk,
     pub kiosk: KioskSettings,
     pub updater: UpdaterSettings,
+    pub security_keys: SecurityKeySettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +85,22 @@ impl Default for KioskSettings {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityKeySettings {
+    /// The shortest PIN a person may set on a new key (the key's own minimum may be higher;
+    /// the app never allows fewer than 6).
+    pub min_pin_length: usize,
+}
+
+impl Default for SecurityKeySettings {
+    fn default() -> Self {
+        Self {
+            min_pin_length: crate::security_key::MIN_PIN_LENGTH,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UpdaterSettings {
@@ -105,6 +122,8 @@ pub enum ConfigError {
     IdleTimes,
     #[error("updater: endpoints and pubkey go together, and endpoints must use https")]
     Updater,
+    #[error("security_keys.min_pin_length must be 6–63 (a key's PIN is at most 63 bytes)")]
+    KeyPinLength,
     #[error("the logo {path} cannot be used: {reason}")]
     Logo { path: PathBuf, reason: String },
 }
@@ -165,6 +184,10 @@ impl DeskConfig {
             || !updater.endpoints.iter().all(secure_or_local)
         {
             return Err(ConfigError::Updater);
+        }
+        if !(crate::security_key::MIN_PIN_LENGTH..=63).contains(&self.security_keys.min_pin_length)
+        {
+            return Err(ConfigError::KeyPinLength);
         }
         Ok(())
     }
@@ -248,9 +271,12 @@ mod tests {
             [updater]
             endpoints = ["https://updates.example.edu/latest.json"]
             pubkey = "dW50cnVzdGVkIGNvbW1lbnQ6"
+            [security_keys]
+            min_pin_length = 8
             "#,
         )?;
         assert_eq!(config.locale, Some(Locale::Es));
+        assert_eq!(config.security_keys.min_pin_length, 8);
         assert!(config.kiosk.enabled);
         assert_eq!(config.organisation.name, "Example University");
         assert_eq!(config.updater.endpoints.len(), 1);
@@ -268,6 +294,8 @@ mod tests {
             "[updater]\nendpoints = [\"http://u.example.edu/l.json\"]\npubkey = \"k\"",
             "unknown_setting = 1",
             "locale = \"fr\"",
+            "[security_keys]\nmin_pin_length = 4",
+            "[security_keys]\nmin_pin_length = 64",
         ] {
             assert!(load_from(text).is_err(), "accepted: {text}");
         }

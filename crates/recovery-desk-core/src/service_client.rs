@@ -12,7 +12,7 @@ use recovery_api::{
     hardware_token::ResyncToken,
     kiosk::{EnrollKiosk, KioskEnrolled, KIOSK_CREDENTIAL_HEADER},
     phone::{ActivationCreated, ActivationSent, AddPhone, PhoneAdded, RemovalReason, VerifyPhone},
-    security_key::{FinishRegistration, RegistrationStarted},
+    security_key::{FinishRegistration, RegistrationStarted, RenameAuthenticator},
     session::{CreateSession, SessionCreated},
     Problem, Secret,
 };
@@ -113,6 +113,19 @@ impl ServiceClient {
             .request(Method::DELETE, &path, Some(token))
             .query(&[("reason", reason.as_str())]);
         expect_empty(send(response).await?).await
+    }
+
+    pub async fn rename_authenticator(
+        &self,
+        token: &Secret,
+        id: &str,
+        request: &RenameAuthenticator,
+    ) -> Result<Authenticator, ClientError> {
+        let path = format!("/v1/me/authenticators/{}", segment(id));
+        let response = self
+            .request(Method::PATCH, &path, Some(token))
+            .json(request);
+        expect_json(send(response).await?, StatusCode::OK).await
     }
 
     pub async fn issue_bypass_code(&self, token: &Secret) -> Result<BypassCodeIssued, ClientError> {

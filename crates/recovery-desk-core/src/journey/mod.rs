@@ -8,11 +8,17 @@ mod devices;
 mod security_keys;
 mod verification;
 
+use std::sync::atomic::AtomicU64;
+
 use recovery_api::Secret;
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
-use crate::{error::FlowError, service_client::ServiceClient, view::OutboxMessageView};
+pub use security_keys::KeySource;
+
+use crate::{
+    error::FlowError, security_key::DemoKey, service_client::ServiceClient, view::OutboxMessageView,
+};
 
 /// A recovery session's bearer token. `Debug` never shows it.
 #[derive(Clone)]
@@ -55,10 +61,23 @@ struct Session {
 /// Settings of the journey that come from the organisation's configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct JourneyOptions {
-    /// The service is the embedded demo: its outbox can be read.
+    /// The service is the embedded demo: its outbox can be read, and the demo security key
+    /// can be registered.
     pub demo: bool,
     /// The bypass code may be copied (not at a kiosk).
     pub copy_allowed: bool,
+    /// The organisation's shortest PIN for a new security key.
+    pub min_key_pin_length: usize,
+}
+
+impl Default for JourneyOptions {
+    fn default() -> Self {
+        Self {
+            demo: false,
+            copy_allowed: true,
+            min_key_pin_length: crate::security_key::MIN_PIN_LENGTH,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -66,6 +85,11 @@ pub struct Journey {
     client: ServiceClient,
     options: JourneyOptions,
     stage: Mutex<Stage>,
+    /// The security-key ceremony under way, if any.
+    ceremony: security_keys::CeremonySlot,
+    ceremony_generation: AtomicU64,
+    /// Demo mode's software key, kept for the app's lifetime like a key left plugged in.
+    demo_key: Option<DemoKey>,
 }
 
 impl Journey {
@@ -74,6 +98,9 @@ impl Journey {
             client,
             options,
             stage: Mutex::new(Stage::Start),
+            ceremony: security_keys::CeremonySlot::default(),
+            ceremony_generation: AtomicU64::new(0),
+            demo_key: options.demo.then(DemoKey::new),
         }
     }
 
@@ -96,6 +123,7 @@ impl Journey {
     /// "Finish and clear": ends the session at the service (best effort: it expires anyway)
     /// and forgets everything about the person.
     pub async fn finish(&self) {
+        self.ceremony.cancel();
         let previous = std::mem::take(&mut *self.stage.lock().await);
         if let Stage::Verified(session) = previous {
             if let Err(error) = self.client.end_session(session.token.secret()).await {

@@ -1,21 +1,179 @@
 //! Registering a security key: the service's options, the ceremony with the key
-//! ([`crate::security_key`]), then the service keeps the credential under the chosen name.
+//! ([`crate::security_key`]), then the service keeps the credential under the key's model name
+//! (the person may rename it afterwards, see [`Journey::rename_device`]).
+//!
+//! The window drives a ceremony with three calls: [`Journey::start_security_key`] (runs it to
+//! the end, reporting [`KeyEvent`]s), [`Journey::answer_key_pin`] (the person's PIN, when
+//! asked) and [`Journey::cancel_security_key`].
 
-use recovery_api::{security_key::FinishRegistration, ErrorCode};
+use std::{
+    future::Future,
+    sync::{Mutex, MutexGuard, PoisonError},
+};
+
+use recovery_api::{
+    security_key::{FinishRegistration, RenameAuthenticator},
+    ErrorCode,
+};
+use serde::Deserialize;
 use tokio::sync::mpsc;
 use url::Url;
 
 use super::Journey;
 use crate::{
     error::FlowError,
-    security_key::{self, CancellationToken, KeyError, KeyEvent, PinReply, Settings, Token},
+    security_key::{
+        self, CancellationToken, CreationChallengeResponse, KeyError, KeyEvent, PinReply,
+        Registered, Settings, Token,
+    },
     view::DeviceView,
 };
 
-/// The longest name the app sends (the service checks it too).
+/// The longest device name the app sends (the service checks it too).
 const NAME_MAX_CHARS: usize = 64;
 
+/// Which key to register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum KeySource {
+    /// The key plugged into this computer (USB; on Windows, whatever Windows offers).
+    Plugged,
+    /// The software demo key (demo mode only).
+    Demo,
+}
+
+/// The running ceremony's handles: where the person's PIN goes, and its cancel switch.
+#[derive(Debug, Default)]
+pub(super) struct CeremonySlot(Mutex<Option<Control>>);
+
+#[derive(Debug)]
+struct Control {
+    generation: u64,
+    pins: mpsc::Sender<PinReply>,
+    cancel: CancellationToken,
+}
+
+impl CeremonySlot {
+    fn lock(&self) -> MutexGuard<'_, Option<Control>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes a new ceremony the current one; a previous one still running is cancelled (one
+    /// key at a time).
+    fn open(&self, generation: u64) -> (mpsc::Receiver<PinReply>, CancellationToken) {
+        let (pins, replies) = mpsc::channel(1);
+        let cancel = CancellationToken::new();
+        let previous = self.lock().replace(Control {
+            generation,
+            pins,
+            cancel: cancel.clone(),
+        });
+        if let Some(previous) = previous {
+            previous.cancel.cancel();
+        }
+        (replies, cancel)
+    }
+
+    fn close(&self, generation: u64) {
+        let mut slot = self.lock();
+        if slot.as_ref().is_some_and(|c| c.generation == generation) {
+            *slot = None;
+        }
+    }
+
+    pub(super) fn cancel(&self) {
+        if let Some(control) = self.lock().take() {
+            control.cancel.cancel();
+        }
+    }
+
+    fn answer(&self, reply: PinReply) -> Result<(), FlowError> {
+        let pins = self.lock().as_ref().map(|c| c.pins.clone());
+        let pins = pins.ok_or(FlowError::SecurityKey(KeyError::Cancelled))?;
+        pins.try_send(reply).map_err(|_| {
+            // Full: a PIN is already on its way; closed: the ceremony ended meanwhile.
+            FlowError::SecurityKey(KeyError::Cancelled)
+        })
+    }
+}
+
+/// Closes the slot when the ceremony ends, however it ends.
+struct CloseOnDrop<'a> {
+    slot: &'a CeremonySlot,
+    generation: u64,
+}
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.slot.close(self.generation);
+    }
+}
+
 impl Journey {
+    /// Registers a key for the signed-in person and returns the new device (named after the
+    /// key's model). Runs until the key is registered, fails or is cancelled; `events` says
+    /// what to show meanwhile.
+    pub async fn start_security_key(
+        &self,
+        source: KeySource,
+        events: mpsc::UnboundedSender<KeyEvent>,
+    ) -> Result<DeviceView, FlowError> {
+        if source == KeySource::Demo && self.demo_key.is_none() {
+            return Err(FlowError::DemoOnly);
+        }
+        // Nobody is asked to plug in a key for a session that is already gone.
+        self.token().await?;
+        let generation = self
+            .ceremony_generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (pins, cancel) = self.ceremony.open(generation);
+        let _close = CloseOnDrop {
+            slot: &self.ceremony,
+            generation,
+        };
+        let settings = Settings {
+            org_min_pin_length: self.options.min_key_pin_length,
+            ..Settings::default()
+        };
+        match (source, &self.demo_key) {
+            (KeySource::Demo, Some(demo)) => {
+                // Each try starts as if the key had just been plugged in ("unplug it and plug
+                // it back in" is then one click on Try again).
+                demo.reinsert();
+                let key = demo.token();
+                self.register_security_key_with(key, None, events, pins, cancel, settings)
+                    .await
+            }
+            _ => {
+                self.register_plugged_key(events, pins, cancel, settings)
+                    .await
+            }
+        }
+    }
+
+    /// The person's answer to a PIN prompt of the running ceremony.
+    /// An empty or over-long PIN (CTAP allows 63 bytes) is refused here without costing a try;
+    /// a new PIN's rules are the ceremony's (it answers `PinSetupRejected`).
+    pub fn answer_key_pin(&self, reply: PinReply) -> Result<(), FlowError> {
+        if let PinReply::Pin(pin) = &reply {
+            if pin.is_empty() || pin.len() > 63 || pin.contains('\0') {
+                return Err(FlowError::InvalidInput { field: "pin" });
+            }
+        }
+        self.ceremony.answer(reply)
+    }
+
+    /// Stops the running ceremony, if any; the key is told to stop waiting for a touch.
+    pub fn cancel_security_key(&self) {
+        self.ceremony.cancel();
+    }
+
+    /// Presses the demo key's button (demo mode only); `false` when it was not waiting.
+    pub fn touch_demo_key(&self) -> Result<bool, FlowError> {
+        let demo = self.demo_key.as_ref().ok_or(FlowError::DemoOnly)?;
+        Ok(demo.touch())
+    }
+
     /// Registers `key` for the signed-in person. `name` defaults to the key's model. Events
     /// and PIN prompts go through `events` / `pins`; `cancel` stops it at any point.
     pub async fn register_security_key<T: Token + 'static>(
@@ -41,13 +199,74 @@ impl Journey {
         cancel: CancellationToken,
         settings: Settings,
     ) -> Result<DeviceView, FlowError> {
-        let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        if name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > NAME_MAX_CHARS)
-        {
-            return Err(FlowError::InvalidInput { field: "name" });
+        self.register_via(name, |options, origin| {
+            security_key::register_with_info(key, options, origin, events, pins, cancel, settings)
+        })
+        .await
+    }
+
+    /// Gives a device a new name (trimmed, 1 to 64 characters).
+    pub async fn rename_device(
+        &self,
+        device_id: &str,
+        name: &str,
+    ) -> Result<DeviceView, FlowError> {
+        let name = checked_name(Some(name))?.ok_or(FlowError::InvalidInput { field: "name" })?;
+        if device_id.is_empty() || device_id.len() > 128 {
+            return Err(FlowError::InvalidInput { field: "deviceId" });
         }
+        let token = self.token().await?;
+        let result = self
+            .client
+            .rename_authenticator(token.secret(), device_id, &RenameAuthenticator { name })
+            .await;
+        Ok(DeviceView::from(self.settle(result).await?))
+    }
+
+    /// The key plugged into this computer: found over USB (Linux, macOS), then registered
+    /// like any other key.
+    #[cfg(not(windows))]
+    async fn register_plugged_key(
+        &self,
+        events: mpsc::UnboundedSender<KeyEvent>,
+        pins: mpsc::Receiver<PinReply>,
+        cancel: CancellationToken,
+        settings: Settings,
+    ) -> Result<DeviceView, FlowError> {
+        let key = security_key::backend::os_key(&events, &cancel, settings.timeout)
+            .await
+            .map_err(FlowError::SecurityKey)?;
+        self.register_security_key_with(key, None, events, pins, cancel, settings)
+            .await
+    }
+
+    /// On Windows, Windows itself finds the key and asks for its PIN and touch.
+    #[cfg(windows)]
+    async fn register_plugged_key(
+        &self,
+        _events: mpsc::UnboundedSender<KeyEvent>,
+        _pins: mpsc::Receiver<PinReply>,
+        cancel: CancellationToken,
+        _settings: Settings,
+    ) -> Result<DeviceView, FlowError> {
+        self.register_via(None, |options, origin| {
+            security_key::backend::register_windows(options, origin, cancel)
+        })
+        .await
+    }
+
+    /// Starts the registration at the service, lets `ceremony` talk to the key, and has the
+    /// service keep the credential.
+    async fn register_via<F, Fut>(
+        &self,
+        name: Option<String>,
+        ceremony: F,
+    ) -> Result<DeviceView, FlowError>
+    where
+        F: FnOnce(CreationChallengeResponse, Url) -> Fut,
+        Fut: Future<Output = Result<Registered, KeyError>>,
+    {
+        let name = checked_name(name.as_deref())?;
         let token = self.token().await?;
         let result = self
             .client
@@ -57,17 +276,9 @@ impl Journey {
         let origin = Url::parse(&started.origin).map_err(|_| {
             FlowError::Internal("the service did not say which origin its keys answer".into())
         })?;
-        let registered = security_key::register_with_info(
-            key,
-            started.options,
-            origin,
-            events,
-            pins,
-            cancel,
-            settings,
-        )
-        .await
-        .map_err(FlowError::SecurityKey)?;
+        let registered = ceremony(started.options, origin)
+            .await
+            .map_err(FlowError::SecurityKey)?;
         let request = FinishRegistration {
             name: name.unwrap_or(registered.key.model),
             credential: registered.credential,
@@ -78,6 +289,17 @@ impl Journey {
             .await;
         let key = self.settle(result).await.map_err(key_refused)?;
         Ok(DeviceView::from(key))
+    }
+}
+
+/// A name as the person typed it: trimmed, `None` when empty, refused when too long.
+fn checked_name(name: Option<&str>) -> Result<Option<String>, FlowError> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    match name {
+        Some(n) if n.chars().count() > NAME_MAX_CHARS || n.chars().any(char::is_control) => {
+            Err(FlowError::InvalidInput { field: "name" })
+        }
+        other => Ok(other.map(str::to_owned)),
     }
 }
 

@@ -26,6 +26,7 @@
 pub mod backend;
 mod bridge;
 mod ceremony;
+pub mod demo_key;
 mod guarded;
 
 use std::time::Duration;
@@ -38,6 +39,7 @@ use uuid::Uuid;
 pub use webauthn_authenticator_rs::transport::Token;
 use zeroize::Zeroizing;
 
+pub use demo_key::DemoKey;
 pub use recovery_api::security_key::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 /// The shortest PIN the app lets anyone set, whatever the key and the organisation allow.

@@ -71,6 +71,7 @@ async fn kiosks_do_not_copy_and_finish_forgets_the_code() {
     let demo = demo_with(JourneyOptions {
         demo: true,
         copy_allowed: false,
+        ..JourneyOptions::default()
     })
     .await;
     demo.sign_in(ADA).await;

@@ -6,6 +6,7 @@
 mod support;
 
 mod bypass_code;
+mod demo_key;
 mod devices;
 mod kiosk_credential;
 mod security_keys;

@@ -176,6 +176,7 @@ async fn signed_in_with(config: ServiceConfig) -> Demo {
             JourneyOptions {
                 demo: true,
                 copy_allowed: true,
+                ..JourneyOptions::default()
             },
         ),
         service,

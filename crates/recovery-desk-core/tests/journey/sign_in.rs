@@ -172,6 +172,7 @@ async fn an_unreachable_service_says_so() {
         JourneyOptions {
             demo: false,
             copy_allowed: true,
+            ..JourneyOptions::default()
         },
     );
     journey

@@ -19,6 +19,7 @@ pub async fn demo() -> Demo {
     demo_with(JourneyOptions {
         demo: true,
         copy_allowed: true,
+        ..JourneyOptions::default()
     })
     .await
 }

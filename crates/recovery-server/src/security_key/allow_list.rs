@@ -166,6 +166,11 @@ const MODELS: &[(Uuid, &str)] = &[
         uuid!("ee041bce-25e5-4cdb-8f86-897fd6418464"),
         "Feitian ePass FIDO2-NFC",
     ),
+    // The desktop app's software key in demo mode (recovery-desk-core `DEMO_KEY_AAGUID`).
+    (
+        uuid!("6d6f6465-7265-636f-7665-72796465736b"),
+        "Demo security key",
+    ),
 ];
 
 /// What to call a key nobody named: its model when it is a well-known one, else "Security key".
