@@ -61,6 +61,13 @@ pub const SCREENS: &[&str] = &[
     "resync-token",
     "token-resynced",
     "security-key",
+    "security-key-new-pin",
+    "security-key-touch",
+    "security-key-registered",
+    "security-key-added",
+    "security-key-pin",
+    "security-key-pin-wrong",
+    "security-key-already-registered",
 ];
 
 /// The suite's settings, from the environment that xtask sets.

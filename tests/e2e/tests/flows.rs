@@ -635,3 +635,85 @@ async fn resync_token(d: &mut Desk) -> Result<()> {
     d.el("security-key-start").await?;
     d.screen("security-key").await
 }
+
+// 12. A security key registered with the demo key (a software CTAP2 authenticator driven through
+// the same CTAP code as a USB key): first-time PIN set-up, touch, naming; then the same key
+// again: its PIN is asked, a wrong one counts down, and the service refuses the key as already
+// registered.
+e2e!(
+    security_key_registered_with_demo_key,
+    Launch::default(),
+    security_key
+);
+async fn security_key(d: &mut Desk) -> Result<()> {
+    const KEY_PIN: &str = "482913";
+    ada_to_devices(d, "new-phone").await?;
+    d.click("action-security-key").await?;
+    d.click("security-key-demo").await?;
+    d.el("key-new-pin").await?;
+    ensure!(
+        d.text("key-model").await?.contains("Demo security key"),
+        "the key's model is not shown"
+    );
+    d.screen("security-key-new-pin").await?;
+    // Two different PINs are refused by the screen.
+    d.type_into("key-new-pin", KEY_PIN).await?;
+    d.type_into("key-new-pin-confirm", "482914").await?;
+    d.click("key-new-pin-submit").await?;
+    d.el("key-new-pin-confirm-error").await?;
+    d.type_into("key-new-pin", KEY_PIN).await?;
+    d.type_into("key-new-pin-confirm", KEY_PIN).await?;
+    d.click("key-new-pin-submit").await?;
+    d.el("key-demo-touch").await?;
+    d.screen("security-key-touch").await?;
+    d.click("key-demo-touch").await?;
+    d.el("key-name").await?;
+    d.screen("security-key-registered").await?;
+    let name = d.el("key-name").await?;
+    ensure!(
+        name.prop("value").await?.as_deref() == Some("Demo security key"),
+        "the name is not prefilled with the key's model"
+    );
+    name.clear().await?;
+    d.type_into("key-name", "Blue key").await?;
+    d.click("key-name-save").await?;
+    d.el("notice").await?;
+    d.on_devices().await?;
+    let list = d.text("devices-list").await?;
+    ensure!(
+        list.contains("Blue key"),
+        "the new key is not in the list: {list}"
+    );
+    d.screen("security-key-added").await?;
+    let source = d.client.source().await?;
+    ensure!(
+        !source.contains(KEY_PIN),
+        "the key's PIN is still in the page"
+    );
+
+    // The same key again: the PIN it now has is asked for; a wrong one costs one try.
+    d.click("action-security-key").await?;
+    d.click("security-key-demo").await?;
+    d.el("key-pin").await?;
+    let tries = d.text("key-pin-tries").await?;
+    ensure!(tries.contains('8'), "tries left not shown: {tries}");
+    d.screen("security-key-pin").await?;
+    d.type_into("key-pin", "000000").await?;
+    d.click("key-pin-submit").await?;
+    let wrong = d.text("key-pin-wrong").await?;
+    ensure!(wrong.contains('7'), "7 tries left not shown: {wrong}");
+    d.screen("security-key-pin-wrong").await?;
+    d.type_into("key-pin", KEY_PIN).await?;
+    d.click("key-pin-submit").await?;
+    // The key holds this account's credential (CTAP's exclude list): after the touch it says
+    // so, and nothing is registered.
+    d.click("key-demo-touch").await?;
+    let error = d.error_text().await?;
+    let expected = message("en", "error.key_already_registered.what")?;
+    ensure!(
+        error.contains(&expected),
+        "expected \"{expected}\", got \"{error}\""
+    );
+    d.screen("security-key-already-registered").await?;
+    Ok(())
+}

@@ -49,6 +49,17 @@ export const APP_CODES = [
   'copy_not_allowed',
   'demo_only',
   'call_not_answered',
+  'key_not_found',
+  'key_no_permission',
+  'key_pin_not_set',
+  'key_pin_invalid',
+  'key_pin_blocked_until_reinserted',
+  'key_pin_blocked',
+  'key_timeout',
+  'key_cancelled',
+  'key_already_registered',
+  'key_model_not_allowed',
+  'key_unsupported',
   'internal',
 ] as const;
 
@@ -76,6 +87,11 @@ const HELP_DESK_CODES = new Set([
   'unsupported_media_type',
   'method_not_allowed',
   'unsupported',
+  'key_no_permission',
+  'key_pin_invalid',
+  'key_pin_blocked',
+  'key_model_not_allowed',
+  'key_unsupported',
 ]);
 
 export interface Line {
@@ -130,6 +146,12 @@ export function describeError(err: AppError, now: number, locale: string): Error
     } else {
       next = { key: 'error.retryNow' };
     }
+  }
+  if (code === 'key_pin_invalid' && err.attemptsLeft !== null) {
+    next = {
+      key: err.attemptsLeft === 1 ? 'error.key_pin_invalid.nextOne' : 'error.key_pin_invalid.nextMany',
+      params: { count: err.attemptsLeft },
+    };
   }
   if (code === 'code_incorrect' && err.attemptsLeft !== null) {
     next = {

@@ -4,7 +4,7 @@
  * Everything a command rejects with is normalised into an `AppError`, so screens handle one
  * shape. No secret is kept here: arguments go straight to `invoke` and are forgotten.
  */
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 
 export type Locale = 'en' | 'es';
 
@@ -191,6 +191,58 @@ export const resyncToken = (deviceId: string, codes: string[]) =>
 export const finish = () => call<null>('finish');
 
 export const demoInbox = () => call<OutboxMessage[]>('demo_inbox');
+
+/** Which key to register: the one plugged in, or demo mode's software key. */
+export type KeySource = 'plugged' | 'demo';
+
+/** What the key says about its PIN, before anything is sent to it. */
+export type KeyPinState =
+  | { state: 'notSet' }
+  | { state: 'set'; retriesLeft: number | null; blockedUntilReinserted: boolean }
+  | { state: 'builtInUv' }
+  | { state: 'unsupported' };
+
+/** Why a new PIN was refused. */
+export type PinRule =
+  | { rule: 'tooShort'; minLength: number }
+  | { rule: 'tooLong' }
+  | { rule: 'containsNull' }
+  | { rule: 'keyPolicy' };
+
+/** What the key ceremony asks the screen to show, in order (Rust `KeyEvent`). */
+export type KeyEvent =
+  | { event: 'waitingForKey' }
+  | { event: 'tooManyKeys'; count: number }
+  | { event: 'keyFound'; model: string; aaguid: string | null; pin: KeyPinState; minPinLength: number }
+  | { event: 'pinSetupNeeded'; minLength: number }
+  | { event: 'pinSetupRejected'; reason: PinRule }
+  | { event: 'pinNeeded'; retriesLeft: number | null }
+  | { event: 'pinWrong'; retriesLeft: number }
+  | { event: 'touchNeeded' }
+  | { event: 'processing' };
+
+/**
+ * Registers a security key: resolves with the new device (named after the key's model), or
+ * rejects with a `key_*` code. Meanwhile `onEvent` gets every step to show.
+ */
+export function startSecurityKey(source: KeySource, onEvent: (e: KeyEvent) => void): Promise<Device> {
+  const channel = new Channel<KeyEvent>();
+  channel.onmessage = onEvent;
+  return call<Device>('start_security_key', { source, onEvent: channel });
+}
+
+/** The PIN typed at the key's prompt; `newPin` when it sets the key's first PIN. */
+export const answerKeyPin = (pin: string, newPin: boolean) =>
+  call<null>('answer_key_pin', { pin, newPin });
+
+export const cancelSecurityKey = () => call<null>('cancel_security_key');
+
+/** Demo mode: "touch" the demo key. */
+export const touchDemoKey = () => call<boolean>('touch_demo_key');
+
+/** `name`: 1–64 characters. */
+export const renameDevice = (deviceId: string, name: string) =>
+  call<Device>('rename_device', { deviceId, name });
 
 /** The first screen is rendered: the shell logs the start-up time (`cargo xtask bench app`). */
 export function uiReady(): Promise<void> {

@@ -37,7 +37,7 @@ export const PROBLEMS: readonly Problem[] = [
 ];
 
 /** Something done in this session, listed on Done. */
-export type Achievement = 'bypassCode' | 'landline' | 'phoneApp' | 'removed' | 'resynced';
+export type Achievement = 'bypassCode' | 'landline' | 'phoneApp' | 'removed' | 'resynced' | 'securityKey';
 
 interface AppState {
   /** Configuration from `app_info`; kept across resets. */
