@@ -71,16 +71,25 @@ pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>, desk: desk::Desk) ->
 }
 
 fn init_logging() {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::{filter::filter_fn, layer::SubscriberExt, util::SubscriberInitExt};
+
     let filter = tracing_subscriber::EnvFilter::try_from_env("RECOVERY_DESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // The CTAP crate traces PIN material at debug and trace level: never below info, whatever
-    // RECOVERY_DESK_LOG asks.
-    let filter = match "webauthn_authenticator_rs=info".parse() {
-        Ok(directive) => filter.add_directive(directive),
-        Err(_) => filter,
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    // The CTAP crates trace PIN material (the decrypted pinUvAuthToken) at debug and trace
+    // level: dropped whatever RECOVERY_DESK_LOG asks, for any of their modules.
+    let no_pin_material = filter_fn(|meta| {
+        let ctap = ["webauthn_authenticator_rs", "fido_hid_rs"]
+            .iter()
+            .any(|krate| meta.target().starts_with(krate));
+        !(ctap && *meta.level() > tracing::Level::INFO)
+    });
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter)
+                .with_filter(no_pin_material),
+        )
         .try_init();
 }

@@ -125,6 +125,7 @@ impl From<&FlowError> for AppError {
 fn key_error_code(error: &KeyError) -> &'static str {
     match error {
         KeyError::NoKey => "key_not_found",
+        KeyError::TooManyKeys => "key_too_many",
         KeyError::NoPermission => "key_no_permission",
         KeyError::PinNotSet => "key_pin_not_set",
         KeyError::PinInvalid { .. } => "key_pin_invalid",

@@ -50,6 +50,7 @@ export const APP_CODES = [
   'demo_only',
   'call_not_answered',
   'key_not_found',
+  'key_too_many',
   'key_no_permission',
   'key_pin_not_set',
   'key_pin_invalid',

@@ -17,7 +17,9 @@ use recovery_api::{
 };
 use serde::Deserialize;
 use tokio::sync::mpsc;
+use unicode_normalization::UnicodeNormalization;
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::Journey;
 use crate::{
@@ -44,18 +46,31 @@ pub enum KeySource {
 
 /// The running ceremony's handles: where the person's PIN goes, and its cancel switch.
 #[derive(Debug, Default)]
-pub(super) struct CeremonySlot(Mutex<Option<Control>>);
+pub(super) struct CeremonySlot {
+    control: Mutex<Option<Control>>,
+    /// Held from before a key is looked for until its ceremony ends: a new ceremony waits for
+    /// a cancelled one to let go of the key (two would interleave CTAPHID frames).
+    in_use: tokio::sync::Mutex<()>,
+}
 
 #[derive(Debug)]
 struct Control {
     generation: u64,
     pins: mpsc::Sender<PinReply>,
     cancel: CancellationToken,
+    /// The prompt on screen, if any: an answer is taken only for it, and only once.
+    awaiting: Option<Prompt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prompt {
+    Pin,
+    NewPin,
 }
 
 impl CeremonySlot {
     fn lock(&self) -> MutexGuard<'_, Option<Control>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.control.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes a new ceremony the current one; a previous one still running is cancelled (one
@@ -67,6 +82,7 @@ impl CeremonySlot {
             generation,
             pins,
             cancel: cancel.clone(),
+            awaiting: None,
         });
         if let Some(previous) = previous {
             previous.cancel.cancel();
@@ -88,12 +104,51 @@ impl CeremonySlot {
     }
 
     fn answer(&self, reply: PinReply) -> Result<(), FlowError> {
-        let pins = self.lock().as_ref().map(|c| c.pins.clone());
-        let pins = pins.ok_or(FlowError::SecurityKey(KeyError::Cancelled))?;
-        pins.try_send(reply).map_err(|_| {
-            // Full: a PIN is already on its way; closed: the ceremony ended meanwhile.
-            FlowError::SecurityKey(KeyError::Cancelled)
-        })
+        let mut slot = self.lock();
+        let control = slot
+            .as_mut()
+            .ok_or(FlowError::SecurityKey(KeyError::Cancelled))?;
+        let asked = match &reply {
+            PinReply::Pin(_) => Some(Prompt::Pin),
+            PinReply::NewPin(_) => Some(Prompt::NewPin),
+            PinReply::Cancel => control.awaiting,
+        };
+        if control.awaiting.is_none() || control.awaiting != asked {
+            // Nothing on screen asks for this: it would be spent at a later prompt unseen.
+            return Err(FlowError::InvalidInput { field: "pin" });
+        }
+        control
+            .pins
+            .try_send(reply)
+            .map_err(|_| FlowError::SecurityKey(KeyError::Cancelled))?;
+        control.awaiting = None;
+        Ok(())
+    }
+
+    /// Passes the ceremony's events to the window, noting which prompt is on screen before
+    /// the window can see it.
+    async fn relay(
+        &self,
+        generation: u64,
+        mut events: mpsc::UnboundedReceiver<KeyEvent>,
+        window: mpsc::UnboundedSender<KeyEvent>,
+    ) {
+        while let Some(event) = events.recv().await {
+            let prompt = match &event {
+                KeyEvent::PinNeeded { .. } => Some(Prompt::Pin),
+                KeyEvent::PinSetupNeeded { .. } | KeyEvent::PinSetupRejected { .. } => {
+                    Some(Prompt::NewPin)
+                }
+                _ => None,
+            };
+            if prompt.is_some() {
+                if let Some(control) = self.lock().as_mut().filter(|c| c.generation == generation) {
+                    control.awaiting = prompt;
+                }
+            }
+            // The window may be gone; the ceremony goes on until cancelled.
+            let _ = window.send(event);
+        }
     }
 }
 
@@ -121,8 +176,7 @@ impl Journey {
         if source == KeySource::Demo && self.demo_key.is_none() {
             return Err(FlowError::DemoOnly);
         }
-        // Nobody is asked to plug in a key for a session that is already gone.
-        self.token().await?;
+        // Opened first, so that a cancel (or `finish`) from here on reaches this ceremony.
         let generation = self
             .ceremony_generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -131,35 +185,48 @@ impl Journey {
             slot: &self.ceremony,
             generation,
         };
+        let _in_use = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(FlowError::SecurityKey(KeyError::Cancelled)),
+            guard = self.ceremony.in_use.lock() => guard,
+        };
+        // Nobody is asked to plug in a key for a session that is already gone.
+        self.token().await?;
         let settings = Settings {
             org_min_pin_length: self.options.min_key_pin_length,
             ..Settings::default()
         };
-        match (source, &self.demo_key) {
-            (KeySource::Demo, Some(demo)) => {
-                // Each try starts as if the key had just been plugged in ("unplug it and plug
-                // it back in" is then one click on Try again).
-                demo.reinsert();
-                let key = demo.token();
-                self.register_security_key_with(key, None, events, pins, cancel, settings)
-                    .await
+        let (to_relay, relayed) = mpsc::unbounded_channel();
+        let ceremony = async {
+            match (source, &self.demo_key) {
+                (KeySource::Demo, Some(demo)) => {
+                    // Each try starts as if the key had just been plugged in ("unplug it and
+                    // plug it back in" is then one click on Try again).
+                    demo.reinsert();
+                    let key = demo.token();
+                    self.register_security_key_with(key, None, to_relay, pins, cancel, settings)
+                        .await
+                }
+                _ => {
+                    self.register_plugged_key(to_relay, pins, cancel, settings)
+                        .await
+                }
             }
-            _ => {
-                self.register_plugged_key(events, pins, cancel, settings)
-                    .await
-            }
-        }
+        };
+        let relay = self.ceremony.relay(generation, relayed, events);
+        let (result, ()) = tokio::join!(ceremony, relay);
+        result
     }
 
     /// The person's answer to a PIN prompt of the running ceremony.
     /// An empty or over-long PIN (CTAP allows 63 bytes) is refused here without costing a try;
     /// a new PIN's rules are the ceremony's (it answers `PinSetupRejected`).
     pub fn answer_key_pin(&self, reply: PinReply) -> Result<(), FlowError> {
-        if let PinReply::Pin(pin) = &reply {
-            if pin.is_empty() || pin.len() > 63 || pin.contains('\0') {
-                return Err(FlowError::InvalidInput { field: "pin" });
-            }
-        }
+        let reply = match reply {
+            PinReply::Pin(pin) => PinReply::Pin(checked_pin(&pin)?),
+            PinReply::NewPin(pin) => PinReply::NewPin(checked_pin(&pin)?),
+            PinReply::Cancel => PinReply::Cancel,
+        };
         self.ceremony.answer(reply)
     }
 
@@ -199,7 +266,9 @@ impl Journey {
         cancel: CancellationToken,
         settings: Settings,
     ) -> Result<DeviceView, FlowError> {
-        self.register_via(name, |options, origin| {
+        let stop = cancel.clone();
+        let progress = events.clone();
+        self.register_via(name, &stop, Some(&progress), |options, origin| {
             security_key::register_with_info(key, options, origin, events, pins, cancel, settings)
         })
         .await
@@ -233,9 +302,15 @@ impl Journey {
         cancel: CancellationToken,
         settings: Settings,
     ) -> Result<DeviceView, FlowError> {
-        let key = security_key::backend::os_key(&events, &cancel, settings.timeout)
-            .await
-            .map_err(FlowError::SecurityKey)?;
+        // Opening a key and its CTAPHID_INIT are blocking reads: off the async workers.
+        let (found, stop, timeout) = (events.clone(), cancel.clone(), settings.timeout);
+        let key = tokio::task::spawn_blocking(move || {
+            tokio::runtime::Handle::current()
+                .block_on(security_key::backend::os_key(&found, &stop, timeout))
+        })
+        .await
+        .map_err(|_| FlowError::SecurityKey(KeyError::Unsupported))?
+        .map_err(FlowError::SecurityKey)?;
         self.register_security_key_with(key, None, events, pins, cancel, settings)
             .await
     }
@@ -249,7 +324,8 @@ impl Journey {
         cancel: CancellationToken,
         _settings: Settings,
     ) -> Result<DeviceView, FlowError> {
-        self.register_via(None, |options, origin| {
+        let stop = cancel.clone();
+        self.register_via(None, &stop, None, |options, origin| {
             security_key::backend::register_windows(options, origin, cancel)
         })
         .await
@@ -257,9 +333,12 @@ impl Journey {
 
     /// Starts the registration at the service, lets `ceremony` talk to the key, and has the
     /// service keep the credential.
+    /// A cancel after the key answered still wins: nothing is stored.
     async fn register_via<F, Fut>(
         &self,
         name: Option<String>,
+        cancel: &CancellationToken,
+        progress: Option<&mpsc::UnboundedSender<KeyEvent>>,
         ceremony: F,
     ) -> Result<DeviceView, FlowError>
     where
@@ -279,6 +358,12 @@ impl Journey {
         let registered = ceremony(started.options, origin)
             .await
             .map_err(FlowError::SecurityKey)?;
+        if cancel.is_cancelled() {
+            return Err(FlowError::SecurityKey(KeyError::Cancelled));
+        }
+        if let Some(progress) = progress {
+            let _ = progress.send(KeyEvent::Processing);
+        }
         let request = FinishRegistration {
             name: name.unwrap_or(registered.key.model),
             credential: registered.credential,
@@ -290,6 +375,16 @@ impl Journey {
         let key = self.settle(result).await.map_err(key_refused)?;
         Ok(DeviceView::from(key))
     }
+}
+
+/// A PIN as CTAP takes it: NFC-normalised (as the crate does when it sets one), not empty, at
+/// most 63 bytes, no NUL. Refused here, it costs no try.
+fn checked_pin(pin: &str) -> Result<Zeroizing<String>, FlowError> {
+    let normalised: Zeroizing<String> = Zeroizing::new(pin.nfc().collect());
+    if normalised.is_empty() || normalised.len() > 63 || normalised.contains('\0') {
+        return Err(FlowError::InvalidInput { field: "pin" });
+    }
+    Ok(normalised)
 }
 
 /// A name as the person typed it: trimmed, `None` when empty, refused when too long.

@@ -48,9 +48,8 @@ pub(super) fn run<T: Token>(
 ) -> Result<Registered, KeyError> {
     let shared = Arc::new(Shared::new(cancel, settings.timeout));
     let bridge = Bridge::new(events, pins, Arc::clone(&shared));
-    bridge.emit(KeyEvent::WaitingForKey);
-    // The key was found before this (USB: `backend::os_key`, which says WaitingForKey only
-    // when it had to wait, so the event repeats at most once).
+    // The key was found before this (USB: `backend::os_key`, which says WaitingForKey when it
+    // had to wait).
     let mut guarded = Guarded::new(key, Arc::clone(&shared));
     let preflight =
         block_on(preflight(&mut guarded, &bridge)).map_err(|e| map_error(&shared, e, None))?;
@@ -231,8 +230,9 @@ fn map_error(shared: &Shared, error: WebauthnCError, client_pin: Option<bool>) -
             },
             CtapError::Ctap2UserActionTimeout
             | CtapError::Ctap2ActionTimeout
-            | CtapError::Ctap1Timeout
-            | CtapError::Ctap2OperationDenied => KeyError::Timeout,
+            | CtapError::Ctap1Timeout => KeyError::Timeout,
+            // The person declined on the key itself.
+            CtapError::Ctap2OperationDenied => KeyError::Cancelled,
             CtapError::Ctap2KeepAliveCancel => KeyError::Cancelled,
             CtapError::Ctap2CredentialExcluded => KeyError::AlreadyRegistered,
             other => {

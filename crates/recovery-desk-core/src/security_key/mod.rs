@@ -177,6 +177,9 @@ impl std::fmt::Debug for PinReply {
 pub enum KeyError {
     #[error("no security key was found")]
     NoKey,
+    /// More than one key stayed plugged in until the deadline.
+    #[error("more than one security key is plugged in")]
+    TooManyKeys,
     #[error("the security key cannot be opened (no permission)")]
     NoPermission,
     #[error("the security key has no PIN and none was set")]

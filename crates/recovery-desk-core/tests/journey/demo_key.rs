@@ -42,10 +42,17 @@ async fn with_demo_key(
     let mut pins = person.pins.iter();
     while let Some(event) = events.recv().await {
         match &event {
-            KeyEvent::PinSetupNeeded { .. } => demo
-                .journey
-                .answer_key_pin(PinReply::NewPin(Zeroizing::new(person.new_pin.into())))
-                .unwrap(),
+            KeyEvent::PinSetupNeeded { .. } => {
+                // An answer for a prompt that is not on screen is refused and spends nothing.
+                let wrong_kind = PinReply::Pin(Zeroizing::new(person.new_pin.into()));
+                assert_eq!(
+                    AppError::from(demo.journey.answer_key_pin(wrong_kind).unwrap_err()).code,
+                    "invalid_input"
+                );
+                demo.journey
+                    .answer_key_pin(PinReply::NewPin(Zeroizing::new(person.new_pin.into())))
+                    .unwrap()
+            }
             KeyEvent::PinNeeded { .. } => match pins.next() {
                 Some(pin) => demo
                     .journey
@@ -54,6 +61,11 @@ async fn with_demo_key(
                 None => demo.journey.cancel_security_key(),
             },
             KeyEvent::TouchNeeded if person.touch => {
+                let unasked = PinReply::Pin(Zeroizing::new(KEY_PIN.into()));
+                assert_eq!(
+                    AppError::from(demo.journey.answer_key_pin(unasked).unwrap_err()).code,
+                    "invalid_input"
+                );
                 // The screen shows the prompt, then the person presses the button.
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 assert!(demo.journey.touch_demo_key().unwrap());
@@ -178,6 +190,37 @@ async fn cancel_at_the_touch_ends_with_cancelled_and_changes_nothing() {
         .answer_key_pin(PinReply::Pin(Zeroizing::new(KEY_PIN.into())))
         .unwrap_err();
     assert_eq!(AppError::from(error).code, "key_cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_start_cancels_the_first_and_waits_for_it() {
+    let demo = Arc::new(demo().await);
+    demo.sign_in(ADA).await;
+    let (first_tx, mut first_events) = mpsc::unbounded_channel();
+    let journey = Arc::clone(&demo);
+    let first = tokio::spawn(async move {
+        journey
+            .journey
+            .start_security_key(KeySource::Demo, first_tx)
+            .await
+    });
+    // The first waits for a new PIN; a second start takes over the key.
+    while let Some(event) = first_events.recv().await {
+        if matches!(event, KeyEvent::PinSetupNeeded { .. }) {
+            break;
+        }
+    }
+    let person = Person {
+        new_pin: KEY_PIN,
+        pins: &[],
+        touch: true,
+    };
+    let (_, second) = with_demo_key(&demo, person).await;
+    assert!(second.is_ok(), "{second:?}");
+    assert!(matches!(
+        first.await.unwrap(),
+        Err(FlowError::SecurityKey(KeyError::Cancelled))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -276,7 +276,6 @@ async fn registers_with_a_pin_and_the_stored_key_then_authenticates() {
         assert_eq!(
             outcome.events,
             vec![
-                KeyEvent::WaitingForKey,
                 KeyEvent::KeyFound {
                     model: "YubiKey 5 Series with NFC".into(),
                     aaguid: Some(YUBIKEY_5_NFC_AAGUID),
@@ -288,6 +287,8 @@ async fn registers_with_a_pin_and_the_stored_key_then_authenticates() {
                 },
                 // Five keep-alives asking for a touch: shown once.
                 KeyEvent::TouchNeeded,
+                // The service checks and stores the key.
+                KeyEvent::Processing,
             ],
             "{label}"
         );
@@ -344,7 +345,7 @@ async fn a_given_name_is_kept() {
     // No touch was asked for (presence immediate), and the unknown model is "Security key".
     assert_eq!(outcome.count(&KeyEvent::TouchNeeded), 0);
     assert!(
-        matches!(&outcome.events[1], KeyEvent::KeyFound { model, .. } if model == "Security key")
+        matches!(&outcome.events[0], KeyEvent::KeyFound { model, .. } if model == "Security key")
     );
 }
 
@@ -369,7 +370,7 @@ async fn a_key_without_pin_gets_one_first() {
     .await;
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
     assert_eq!(
-        outcome.events[1],
+        outcome.events[0],
         KeyEvent::KeyFound {
             model: "Security key".into(),
             aaguid: Some(virtual_ctap::TEST_AAGUID),
@@ -378,7 +379,7 @@ async fn a_key_without_pin_gets_one_first() {
         }
     );
     assert_eq!(
-        outcome.events[2..],
+        outcome.events[1..],
         [
             // Key minimum 4, the app's 6.
             KeyEvent::PinSetupNeeded { min_length: 6 },
@@ -388,6 +389,7 @@ async fn a_key_without_pin_gets_one_first() {
             KeyEvent::PinSetupRejected {
                 reason: PinRule::ContainsNull
             },
+            KeyEvent::Processing,
         ]
     );
     // The new PIN answered the registration's PIN request: no prompt.
@@ -412,7 +414,7 @@ async fn a_key_without_pin_gets_one_first() {
     .await;
     assert_eq!(outcome.error(), KeyError::PinNotSet);
     assert_eq!(
-        outcome.events[2..],
+        outcome.events[1..],
         [
             KeyEvent::PinSetupNeeded { min_length: 8 },
             KeyEvent::PinSetupRejected {
@@ -444,7 +446,7 @@ async fn wrong_pins_count_down_then_the_right_one_works() {
     .await;
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
     assert_eq!(
-        outcome.events[2..],
+        outcome.events[1..],
         [
             KeyEvent::PinNeeded {
                 retries_left: Some(8)
@@ -457,6 +459,7 @@ async fn wrong_pins_count_down_then_the_right_one_works() {
             KeyEvent::PinNeeded {
                 retries_left: Some(6)
             },
+            KeyEvent::Processing,
         ]
     );
     assert_eq!(key.pin_retries(), 8, "the right PIN resets the count");
@@ -496,7 +499,7 @@ async fn three_wrong_pins_block_until_reinserted() {
     .await;
     assert_eq!(outcome.error(), KeyError::PinBlockedForInsertion);
     assert!(matches!(
-        outcome.events[1],
+        outcome.events[0],
         KeyEvent::KeyFound {
             pin: PinState::Set {
                 retries_left: Some(5),

@@ -72,7 +72,7 @@ struct Session<T> {
 
 /// The one key plugged in. `denied` lists the FIDO nodes that cannot be opened (none
 /// outside Linux). Ends with `Cancelled` on cancel; at the deadline with `NoKey`, or
-/// `Timeout` if more than one key stayed plugged in.
+/// `TooManyKeys` if more than one key stayed plugged in.
 pub(super) async fn one_key<'b, Tr>(
     transport: &Tr,
     mut denied: impl FnMut() -> Vec<PathBuf> + Send,
@@ -92,7 +92,7 @@ where
     tokio::pin!(deadline);
     let ends = |session_count: usize| {
         if session_count > 1 {
-            KeyError::Timeout
+            KeyError::TooManyKeys
         } else {
             KeyError::NoKey
         }

@@ -65,7 +65,7 @@ impl Token for OsKey {
 /// [`KeyEvent::TooManyKeys`] while more than one is. Errors: `Cancelled` once `cancel` fires;
 /// `NoPermission` as soon as a FIDO key is seen that this user may not open (Linux; twice in
 /// a row, half a second apart, so udev can finish with a key just plugged in); at `timeout`,
-/// `NoKey`, or `Timeout` if several keys stayed plugged in. Must run on a multi-thread tokio
+/// `NoKey`, or `TooManyKeys` if several keys stayed plugged in. Must run on a multi-thread tokio
 /// runtime (fido-hid-rs watches udev from a blocking-pool thread).
 pub async fn os_key(
     events: &UnboundedSender<KeyEvent>,

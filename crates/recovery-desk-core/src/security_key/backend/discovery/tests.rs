@@ -240,7 +240,7 @@ async fn the_deadline_and_cancel_end_the_wait() {
 
     let two = Scripted::new(vec![vec![Added(1), Added(2), Complete]], vec![]);
     let outcome = discover(&two, nothing_denied, 100, &CancellationToken::new()).await;
-    assert_eq!(outcome.result, Err(KeyError::Timeout));
+    assert_eq!(outcome.result, Err(KeyError::TooManyKeys));
 
     let none = Scripted::new(vec![vec![Complete]], vec![]);
     let cancel = CancellationToken::new();
