@@ -4,15 +4,22 @@
  */
 export const live = $state({ polite: '', assertive: '' });
 
-let pending: ReturnType<typeof setTimeout> | null = null;
+type Region = 'polite' | 'assertive';
 
-function put(which: 'polite' | 'assertive', text: string): void {
+/** One timer per region: a progress message never cancels an error's, nor the reverse. */
+const pending: Record<Region, ReturnType<typeof setTimeout> | null> = {
+  polite: null,
+  assertive: null,
+};
+
+function put(which: Region, text: string): void {
   // Empty first, then fill on the next tick: the same message twice is announced twice.
   live[which] = '';
-  if (pending) clearTimeout(pending);
-  pending = setTimeout(() => {
+  const timer = pending[which];
+  if (timer) clearTimeout(timer);
+  pending[which] = setTimeout(() => {
     live[which] = text;
-    pending = null;
+    pending[which] = null;
   }, 50);
 }
 
@@ -20,8 +27,10 @@ export const announce = (text: string) => put('polite', text);
 export const announceError = (text: string) => put('assertive', text);
 
 export function clearAnnouncements(): void {
-  if (pending) clearTimeout(pending);
-  pending = null;
-  live.polite = '';
-  live.assertive = '';
+  for (const which of ['polite', 'assertive'] as const) {
+    const timer = pending[which];
+    if (timer) clearTimeout(timer);
+    pending[which] = null;
+    live[which] = '';
+  }
 }
