@@ -132,6 +132,7 @@ fn key_error_code(error: &KeyError) -> &'static str {
         KeyError::PinBlockedForInsertion => "key_pin_blocked_until_reinserted",
         KeyError::PinBlocked => "key_pin_blocked",
         KeyError::Timeout => "key_timeout",
+        KeyError::Busy => "key_busy",
         KeyError::Cancelled => "key_cancelled",
         KeyError::AlreadyRegistered => "key_already_registered",
         KeyError::ModelNotAllowed => "key_model_not_allowed",

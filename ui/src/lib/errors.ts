@@ -57,6 +57,7 @@ export const APP_CODES = [
   'key_pin_blocked_until_reinserted',
   'key_pin_blocked',
   'key_timeout',
+  'key_busy',
   'key_cancelled',
   'key_already_registered',
   'key_model_not_allowed',

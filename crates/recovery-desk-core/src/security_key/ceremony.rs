@@ -234,6 +234,7 @@ fn map_error(shared: &Shared, error: WebauthnCError, client_pin: Option<bool>) -
             // The person declined on the key itself.
             CtapError::Ctap2OperationDenied => KeyError::Cancelled,
             CtapError::Ctap2KeepAliveCancel => KeyError::Cancelled,
+            CtapError::Ctap1ChannelBusy => KeyError::Busy,
             CtapError::Ctap2CredentialExcluded => KeyError::AlreadyRegistered,
             other => {
                 tracing::warn!(status = ?other, "the security key refused");

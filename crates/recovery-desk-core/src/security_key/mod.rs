@@ -193,6 +193,9 @@ pub enum KeyError {
     PinBlocked,
     #[error("the security key did not answer in time")]
     Timeout,
+    /// Another program (a browser, typically) is talking to the key.
+    #[error("the security key is busy with another program")]
+    Busy,
     #[error("cancelled")]
     Cancelled,
     #[error("this security key is already registered")]
