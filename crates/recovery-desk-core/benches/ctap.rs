@@ -316,9 +316,13 @@ impl Bench {
             .try_send(reply)
             .map_err(|_| anyhow!("cannot queue the PIN"))?;
 
+        let claim = security_key::claim_keys(&CancellationToken::new())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
         let cpu = Cpu::now();
         let started = Instant::now();
         let registered = security_key::register_with_info(
+            claim,
             token,
             options,
             self.origin.clone(),

@@ -48,9 +48,6 @@ pub enum KeySource {
 #[derive(Debug, Default)]
 pub(super) struct CeremonySlot {
     control: Mutex<Option<Control>>,
-    /// Held from before a key is looked for until its ceremony ends: a new ceremony waits for
-    /// a cancelled one to let go of the key (two would interleave CTAPHID frames).
-    in_use: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug)]
@@ -185,11 +182,10 @@ impl Journey {
             slot: &self.ceremony,
             generation,
         };
-        let _in_use = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Err(FlowError::SecurityKey(KeyError::Cancelled)),
-            guard = self.ceremony.in_use.lock() => guard,
-        };
+        // Before looking for a key: a cancelled ceremony may still be talking to it.
+        let claim = security_key::claim_keys(&cancel)
+            .await
+            .map_err(FlowError::SecurityKey)?;
         // Nobody is asked to plug in a key for a session that is already gone.
         self.token().await?;
         let settings = Settings {
@@ -204,11 +200,11 @@ impl Journey {
                     // plug it back in" is then one click on Try again).
                     demo.reinsert();
                     let key = demo.token();
-                    self.register_security_key_with(key, None, to_relay, pins, cancel, settings)
+                    self.register_claimed(claim, key, None, to_relay, pins, cancel, settings)
                         .await
                 }
                 _ => {
-                    self.register_plugged_key(to_relay, pins, cancel, settings)
+                    self.register_plugged_key(claim, to_relay, pins, cancel, settings)
                         .await
                 }
             }
@@ -241,24 +237,29 @@ impl Journey {
         Ok(demo.touch())
     }
 
-    /// Registers `key` for the signed-in person. `name` defaults to the key's model. Events
-    /// and PIN prompts go through `events` / `pins`; `cancel` stops it at any point.
-    pub async fn register_security_key<T: Token + 'static>(
+    /// Registers `key` for the signed-in person (tests and benches give their own key and
+    /// channels; the window goes through [`Self::start_security_key`]). `name` defaults to the
+    /// key's model; `cancel` stops it at any point.
+    pub async fn register_security_key_with<T: Token + 'static>(
         &self,
         key: T,
         name: Option<String>,
         events: mpsc::UnboundedSender<KeyEvent>,
         pins: mpsc::Receiver<PinReply>,
         cancel: CancellationToken,
+        settings: Settings,
     ) -> Result<DeviceView, FlowError> {
-        self.register_security_key_with(key, name, events, pins, cancel, Settings::default())
+        let claim = security_key::claim_keys(&cancel)
+            .await
+            .map_err(FlowError::SecurityKey)?;
+        self.register_claimed(claim, key, name, events, pins, cancel, settings)
             .await
     }
 
-    /// As [`Self::register_security_key`], with the ceremony's settings (timeout, the
-    /// organisation's minimum PIN length).
-    pub async fn register_security_key_with<T: Token + 'static>(
+    #[allow(clippy::too_many_arguments)]
+    async fn register_claimed<T: Token + 'static>(
         &self,
+        claim: security_key::KeyClaim,
         key: T,
         name: Option<String>,
         events: mpsc::UnboundedSender<KeyEvent>,
@@ -269,7 +270,9 @@ impl Journey {
         let stop = cancel.clone();
         let progress = events.clone();
         self.register_via(name, &stop, Some(&progress), |options, origin| {
-            security_key::register_with_info(key, options, origin, events, pins, cancel, settings)
+            security_key::register_with_info(
+                claim, key, options, origin, events, pins, cancel, settings,
+            )
         })
         .await
     }
@@ -297,6 +300,7 @@ impl Journey {
     #[cfg(not(windows))]
     async fn register_plugged_key(
         &self,
+        claim: security_key::KeyClaim,
         events: mpsc::UnboundedSender<KeyEvent>,
         pins: mpsc::Receiver<PinReply>,
         cancel: CancellationToken,
@@ -311,7 +315,7 @@ impl Journey {
         .await
         .map_err(|_| FlowError::SecurityKey(KeyError::Unsupported))?
         .map_err(FlowError::SecurityKey)?;
-        self.register_security_key_with(key, None, events, pins, cancel, settings)
+        self.register_claimed(claim, key, None, events, pins, cancel, settings)
             .await
     }
 
@@ -319,6 +323,7 @@ impl Journey {
     #[cfg(windows)]
     async fn register_plugged_key(
         &self,
+        claim: security_key::KeyClaim,
         _events: mpsc::UnboundedSender<KeyEvent>,
         _pins: mpsc::Receiver<PinReply>,
         cancel: CancellationToken,
@@ -326,7 +331,7 @@ impl Journey {
     ) -> Result<DeviceView, FlowError> {
         let stop = cancel.clone();
         self.register_via(None, &stop, None, |options, origin| {
-            security_key::backend::register_windows(options, origin, cancel)
+            security_key::backend::register_windows(claim, options, origin, cancel)
         })
         .await
     }

@@ -1,9 +1,10 @@
 //! Registering a security key over CTAP2 (docs/security-keys-design.md): the only module of
 //! the app that names webauthn-authenticator-rs.
 //!
-//! [`register`] takes a key (anything implementing the crate's [`Token`]: the virtual key in
-//! tests and the demo, a USB key once the `usb` backend is built, see [`backend`]), the
-//! service's creation options and origin, and talks with the person through two channels:
+//! [`register_with_info`] takes a key (anything implementing the crate's [`Token`]: the
+//! virtual key in tests and the demo, a USB key from [`backend`]) once [`claim_keys`] granted
+//! it the keys, the service's creation options and origin, and talks with the person through
+//! two channels:
 //! [`KeyEvent`]s out (what to show), [`PinReply`]s in (what they typed). A
 //! [`CancellationToken`] stops it at any point. The crate's CTAP code is synchronous
 //! (`futures::executor::block_on` inside), so the whole ceremony runs on one blocking-pool
@@ -221,27 +222,34 @@ pub struct Registered {
     pub key: KeyInfo,
 }
 
-/// One ceremony at a time in the process: two would fight over the same key.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// The one lock behind [`KeyClaim`].
+static KEYS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Registers `key` with the service's `options`, reporting the service's `origin` to the
-/// key. Must run on a multi-thread tokio runtime (Tauri's is).
-pub async fn register<T: Token + 'static>(
-    key: T,
-    options: CreationChallengeResponse,
-    origin: Url,
-    events: mpsc::UnboundedSender<KeyEvent>,
-    pins: mpsc::Receiver<PinReply>,
-    cancel: CancellationToken,
-    settings: Settings,
-) -> Result<RegisterPublicKeyCredential, KeyError> {
-    register_with_info(key, options, origin, events, pins, cancel, settings)
-        .await
-        .map(|registered| registered.credential)
+/// The right to talk to security keys: one ceremony at a time in the process, as two would
+/// interleave CTAPHID frames on the same key. Taken before a key is looked for and held until
+/// the ceremony ends (on Windows, until Windows' own dialog closes).
+#[derive(Debug)]
+pub struct KeyClaim {
+    _held: tokio::sync::MutexGuard<'static, ()>,
 }
 
-/// As [`register`], with what the key said about itself (its model names the new device).
+/// Waits for any other ceremony to end (a cancelled one lets go within about a second).
+pub async fn claim_keys(cancel: &CancellationToken) -> Result<KeyClaim, KeyError> {
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => Err(KeyError::Cancelled),
+        held = KEYS.lock() => Ok(KeyClaim { _held: held }),
+    }
+}
+
+/// Registers `key` with the service's `options`, reporting the service's `origin` to the
+/// key, and says what the key said about itself (its model names the new device). Must run on
+/// a multi-thread tokio runtime (Tauri's is).
+// Each argument is a different party's: the claim, the key, the service's two, the person's
+// two channels, the cancel switch, the settings.
+#[allow(clippy::too_many_arguments)]
 pub async fn register_with_info<T: Token + 'static>(
+    claim: KeyClaim,
     key: T,
     options: CreationChallengeResponse,
     origin: Url,
@@ -251,11 +259,7 @@ pub async fn register_with_info<T: Token + 'static>(
     settings: Settings,
 ) -> Result<Registered, KeyError> {
     check_origin(&origin, &options.public_key.rp.id)?;
-    let _one = tokio::select! {
-        biased;
-        _ = cancel.cancelled() => return Err(KeyError::Cancelled),
-        guard = ONE_AT_A_TIME.lock() => guard,
-    };
+    let _claim = claim;
     // If this future is dropped, the blocking ceremony is told to stop too.
     let stop = cancel.child_token();
     let _stop_on_drop = stop.clone().drop_guard();

@@ -2,11 +2,11 @@
 //!
 //! - **Linux, macOS**: `os_key` finds the one key plugged in over USB HID (fido-hid-rs
 //!   underneath) and returns it as an `OsKey`, a [`super::Token`] for
-//!   [`super::register`]. On Linux it also tells "no permission" from "no key".
+//!   [`super::register_with_info`]. On Linux it also tells "no permission" from "no key".
 //! - **Windows**: raw HID sees no key there without admin rights; `register_windows` goes
 //!   through Windows' own WebAuthn API instead, which finds the key and asks for the PIN and
 //!   touch itself.
-//! - **Tests and demo mode**: the virtual key, given to [`super::register`] directly.
+//! - **Tests and demo mode**: the virtual key, given to [`super::register_with_info`] directly.
 
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 mod discovery;

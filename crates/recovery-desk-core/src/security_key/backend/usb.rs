@@ -17,7 +17,7 @@ use super::discovery::{self, Wait};
 use crate::security_key::{KeyError, KeyEvent};
 
 /// The USB key [`os_key`] found, already initialised (CTAPHID_INIT). Give it to
-/// [`crate::security_key::register`]; never reuse it after a cancel or timeout (its answer to
+/// [`crate::security_key::register_with_info`]; never reuse it after a cancel or timeout (its answer to
 /// the cancelled request is still queued), call [`os_key`] again instead.
 pub struct OsKey(USBToken);
 

@@ -17,19 +17,21 @@ use webauthn_authenticator_rs::{
 };
 
 use crate::security_key::{
-    check_origin, CreationChallengeResponse, KeyError, KeyInfo, PinState,
-    RegisterPublicKeyCredential, Registered, ONE_AT_A_TIME,
+    check_origin, CreationChallengeResponse, KeyClaim, KeyError, KeyInfo, PinState,
+    RegisterPublicKeyCredential, Registered,
 };
 
 /// Registers the key the person picks in Windows' dialog with the service's `options`,
 /// reporting `origin` to it. Not compiled in CI; see [`register_through`] for its behaviour.
 #[cfg(windows)]
 pub async fn register_windows(
+    claim: KeyClaim,
     options: CreationChallengeResponse,
     origin: Url,
     cancel: CancellationToken,
 ) -> Result<Registered, KeyError> {
     register_through(
+        claim,
         webauthn_authenticator_rs::win10::Win10::default(),
         options,
         origin,
@@ -46,6 +48,7 @@ pub async fn register_windows(
 /// that. Windows reports every failure the same way (an HRESULT the crate turns into
 /// `Internal`) after showing the reason in its dialog: it reads as `Cancelled`.
 pub(super) async fn register_through<B>(
+    claim: KeyClaim,
     backend: B,
     options: CreationChallengeResponse,
     origin: Url,
@@ -55,11 +58,7 @@ where
     B: AuthenticatorBackend + Send + 'static,
 {
     check_origin(&origin, &options.public_key.rp.id)?;
-    let one = tokio::select! {
-        biased;
-        _ = cancel.cancelled() => return Err(KeyError::Cancelled),
-        guard = ONE_AT_A_TIME.lock() => guard,
-    };
+    let one = claim;
     // The dialog blocks its thread until it closes.
     let mut backend = backend;
     let mut task = tokio::task::spawn_blocking(move || backend.do_registration(origin, options));
@@ -199,6 +198,12 @@ mod tests {
         assert_eq!(attested_aaguid(&short), None);
     }
 
+    async fn claim() -> KeyClaim {
+        crate::security_key::claim_keys(&CancellationToken::new())
+            .await
+            .unwrap()
+    }
+
     fn relying_party() -> (RelyingParty, CreationChallengeResponse, PendingRegistration) {
         let rp = RelyingParty::new(&SecurityKeyPolicy::default()).unwrap();
         let (options, pending) = rp
@@ -236,9 +241,15 @@ mod tests {
         let (rp, options, pending) = relying_party();
         let (soft, _) = SoftToken::new(true).unwrap();
         let origin = rp.origin().clone();
-        let registered = register_through(soft, options, origin, CancellationToken::new())
-            .await
-            .unwrap();
+        let registered = register_through(
+            claim().await,
+            soft,
+            options,
+            origin,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(registered.key.aaguid, Some(softtoken::AAGUID));
         assert_eq!(registered.key.model, "Security key");
         rp.finish_registration(&pending, &registered.credential)
@@ -256,12 +267,26 @@ mod tests {
         });
         let started = Instant::now();
         let dialog = Dialog(Duration::from_millis(600));
-        let result = register_through(dialog, options.clone(), rp.origin().clone(), cancel).await;
+        let result = register_through(
+            claim().await,
+            dialog,
+            options.clone(),
+            rp.origin().clone(),
+            cancel,
+        )
+        .await;
         assert_eq!(result.unwrap_err(), KeyError::Cancelled);
         assert!(started.elapsed() < Duration::from_millis(400));
 
         let next = Dialog(Duration::ZERO);
-        let result = register_through(next, options, rp.origin().clone(), CancellationToken::new());
+        // The next ceremony's claim waits for the dialog.
+        let result = register_through(
+            claim().await,
+            next,
+            options,
+            rp.origin().clone(),
+            CancellationToken::new(),
+        );
         assert_eq!(result.await.unwrap_err(), KeyError::Cancelled);
         assert!(started.elapsed() >= Duration::from_millis(600));
     }
@@ -272,7 +297,14 @@ mod tests {
         let origin = Url::parse("https://elsewhere.example").unwrap();
         // A dialog that would block for a minute: it must not be shown.
         let dialog = Dialog(Duration::from_secs(60));
-        let result = register_through(dialog, options, origin, CancellationToken::new()).await;
+        let result = register_through(
+            claim().await,
+            dialog,
+            options,
+            origin,
+            CancellationToken::new(),
+        )
+        .await;
         assert_eq!(result.unwrap_err(), KeyError::Unsupported);
     }
 
