@@ -7,18 +7,9 @@ import App from '../src/App.svelte';
 import en from '../src/locales/en.json';
 import { setLocale } from '../src/lib/i18n.svelte';
 import type { AppInfo, Device } from '../src/lib/ipc';
+import { err, INFO, soon } from './fixtures';
 import { app, reset, type Screen } from '../src/lib/state.svelte';
 
-const INFO: AppInfo = {
-  version: '0.1.0',
-  demo: false,
-  kiosk: false,
-  organisation: { name: 'Example Corp', logoDataUri: null },
-  helpDesk: { phone: '+1 555 010 0100', url: null, email: null },
-  kioskIdle: { warnAfterSeconds: 60, resetAfterSeconds: 30 },
-  locale: 'en',
-  copyAllowed: true,
-};
 const PHONE: Device = {
   id: 'ph1',
   kind: 'phone',
@@ -27,7 +18,6 @@ const PHONE: Device = {
   phone: { numberHint: '•••• 0100', phoneType: 'mobile', platform: 'ios', appActivated: true },
   createdAt: null,
 };
-const soon = (ms = 600_000) => new Date(Date.now() + ms).toISOString();
 
 type Handler = (args: Record<string, unknown>) => unknown;
 function backend(info: AppInfo, overrides: Record<string, Handler> = {}) {
@@ -57,7 +47,6 @@ function signedIn(at: Screen) {
 }
 
 const input = (id: string) => screen.getByTestId(id) as HTMLInputElement;
-const err = (code: string, extra: object = {}) => ({ code, field: null, retryAt: null, attemptsLeft: null, ...extra });
 
 beforeEach(() => {
   app.info = null;

@@ -7,19 +7,11 @@ import App from '../src/App.svelte';
 import en from '../src/locales/en.json';
 import { setLocale } from '../src/lib/i18n.svelte';
 import type { AppInfo, Device, KeyEvent } from '../src/lib/ipc';
+import { err, INFO as BASE, soon } from './fixtures';
 import { nextPhase, type KeyPhase } from '../src/lib/keyCeremony';
 import { app, reset } from '../src/lib/state.svelte';
 
-const INFO: AppInfo = {
-  version: '0.1.0',
-  demo: true,
-  kiosk: false,
-  organisation: { name: 'Example Corp', logoDataUri: null },
-  helpDesk: { phone: '+1 555 010 0100', url: null, email: null },
-  kioskIdle: { warnAfterSeconds: 60, resetAfterSeconds: 30 },
-  locale: 'en',
-  copyAllowed: true,
-};
+const INFO: AppInfo = { ...BASE, demo: true };
 const KEY: Device = {
   id: 'sk1',
   kind: 'security_key',
@@ -28,8 +20,6 @@ const KEY: Device = {
   phone: null,
   createdAt: null,
 };
-const soon = () => new Date(Date.now() + 600_000).toISOString();
-const err = (code: string, extra: object = {}) => ({ code, field: null, retryAt: null, attemptsLeft: null, ...extra });
 
 /** A ceremony the test plays: `emit` sends an event, `end` settles `start_security_key`. */
 interface Ceremony {

@@ -11,17 +11,13 @@ import en from '../src/locales/en.json';
 import es from '../src/locales/es.json';
 import { setLocale } from '../src/lib/i18n.svelte';
 import type { AppInfo } from '../src/lib/ipc';
+import { INFO as BASE } from './fixtures';
 import { app, reset } from '../src/lib/state.svelte';
 
 const INFO: AppInfo = {
-  version: '0.1.0',
+  ...BASE,
   demo: true,
-  kiosk: false,
-  organisation: { name: 'Example Corp', logoDataUri: null },
   helpDesk: { phone: '+1 555 010 0100', url: 'https://help.example.com', email: 'help@example.com' },
-  kioskIdle: { warnAfterSeconds: 60, resetAfterSeconds: 30 },
-  locale: 'en',
-  copyAllowed: true,
 };
 
 type Handler = (args: Record<string, unknown>) => unknown;
