@@ -112,7 +112,12 @@ impl Api {
         Ok((outcome, elapsed))
     }
 
-    pub async fn post(&self, path: &str, token: Option<&str>, body: Option<Value>) -> Result<Answer> {
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<Answer> {
         let mut request = self.http.post(format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);

@@ -1,4 +1,5 @@
-//! 1. Cancelled requests: what hanging up mid-check costs the attacker and the server.
+//! Measurement 1, cancelled requests: what hanging up mid-check costs the attacker and the
+//! server.
 
 use std::{
     collections::BTreeMap,
@@ -70,7 +71,10 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
     let fired = fire(server.address(), &usernames, options).await?;
     let sent = fired.sent();
     if !fired.answered.is_empty() {
-        eprintln!("  answered before the hang-up, by status: {:?}", fired.answered);
+        eprintln!(
+            "  answered before the hang-up, by status: {:?}",
+            fired.answered
+        );
     }
     let idle = if watch.capped() {
         None
@@ -81,7 +85,10 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
 
     let mut figures = vec![
         Figure::count("sign-ins sent whole", sent),
-        Figure::count("  answered before the hang-up (refused at once)", sent - fired.hung_up),
+        Figure::count(
+            "  answered before the hang-up (refused at once)",
+            sent - fired.hung_up,
+        ),
         Figure::count("  not sent (connection refused or reset)", fired.unsent),
         Figure::exact("RSS before, MiB", mib(before.rss_kib), 1),
     ];
@@ -109,10 +116,9 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
         figures.push(Figure::exact("RSS after idle, MiB", mib(after.rss_kib), 1));
         figures.push(Figure::new(
             "seconds from the last hang-up to idle",
-            idle.map_or(
-                Value::AtLeast(options.idle_limit.as_secs_f64()),
-                |d| Value::Exact(d.as_secs_f64()),
-            ),
+            idle.map_or(Value::AtLeast(options.idle_limit.as_secs_f64()), |d| {
+                Value::Exact(d.as_secs_f64())
+            }),
             1,
         ));
     }
@@ -122,7 +128,10 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
         .iter()
         .filter(|event| event.as_str() == "verification_failed")
         .count();
-    figures.push(Figure::count("attempts with an audit record", records.len()));
+    figures.push(Figure::count(
+        "attempts with an audit record",
+        records.len(),
+    ));
     figures.push(Figure::count("  of which verification_failed", failures));
 
     if server.alive() {

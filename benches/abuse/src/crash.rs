@@ -1,9 +1,7 @@
-//! 2. Throttle recovery after a crash: how long the right person stays refused after the
-//! service died with their checks in flight.
+//! Measurement 2, throttle recovery after a crash: how long the right person stays refused
+//! after the service died with their checks in flight.
 
-use std::{
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use tokio::task::JoinSet;
@@ -37,7 +35,9 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
         "RECOVERY_PASSWORD_HASH__ITERATIONS",
         options.hash_iterations.to_string(),
     )];
-    workspace.import(std::slice::from_ref(&person), &import_cost).await?;
+    workspace
+        .import(std::slice::from_ref(&person), &import_cost)
+        .await?;
     let env = [("RECOVERY_THROTTLE__CLIENT_FAILURES", "1000000".to_owned())];
     let server = workspace.start(Mode::Service, &env).await?;
 
@@ -88,8 +88,15 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
     server.kill().await?;
 
     Ok(vec![
-        Figure::count("checks unanswered at the kill", options.in_flight - answered),
-        Figure::exact("seconds from the kill to the restarted server", restarted.as_secs_f64(), 1),
+        Figure::count(
+            "checks unanswered at the kill",
+            options.in_flight - answered,
+        ),
+        Figure::exact(
+            "seconds from the kill to the restarted server",
+            restarted.as_secs_f64(),
+            1,
+        ),
         Figure::new(
             "seconds from the kill until ada signs in again",
             back.map_or(Value::AtLeast(options.limit.as_secs_f64()), |d| {

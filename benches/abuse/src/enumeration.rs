@@ -1,5 +1,6 @@
-//! 3. Enumeration by timing with mixed hash costs: does the answer time tell an unknown
-//! username, a wrong password and a wrong PIN apart after the operator raised the hash cost?
+//! Measurement 3, enumeration by timing with mixed hash costs: does the answer time tell an
+//! unknown username, a wrong password and a wrong PIN apart after the operator raised the
+//! hash cost?
 
 use std::time::Duration;
 
@@ -80,7 +81,10 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
     // Imported with the shipped cost (nothing configured).
     workspace.import(&people, &[]).await?;
     let env = [
-        ("RECOVERY_PASSWORD_HASH__MEMORY_KIB", options.memory_kib.to_string()),
+        (
+            "RECOVERY_PASSWORD_HASH__MEMORY_KIB",
+            options.memory_kib.to_string(),
+        ),
         ("RECOVERY_THROTTLE__CONSECUTIVE_FAILURES", RAISED.to_owned()),
         ("RECOVERY_THROTTLE__DAILY_FAILURES", RAISED.to_owned()),
         ("RECOVERY_THROTTLE__CLIENT_FAILURES", RAISED.to_owned()),
@@ -110,8 +114,16 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
     for (case, times) in CASES.iter().zip(&times) {
         let p50 = percentile(times, 50);
         let p90 = percentile(times, 90);
-        figures.push(Figure::new(format!("{}: p50, ms", case.label()), ms(p50), 1));
-        figures.push(Figure::new(format!("{}: p90, ms", case.label()), ms(p90), 1));
+        figures.push(Figure::new(
+            format!("{}: p50, ms", case.label()),
+            ms(p50),
+            1,
+        ));
+        figures.push(Figure::new(
+            format!("{}: p90, ms", case.label()),
+            ms(p90),
+            1,
+        ));
         if !matches!(case, Case::UnknownUser) {
             let ratio = match (p50, unknown) {
                 (Some(p50), Some(unknown)) if !unknown.is_zero() => {

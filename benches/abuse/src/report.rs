@@ -101,8 +101,14 @@ mod tests {
     #[test]
     fn ratios_say_which_side_is_censored() {
         assert_eq!(ratio(&Value::Exact(3.0), &Value::Exact(2.0)), "1.50×");
-        assert_eq!(ratio(&Value::Exact(30.0), &Value::AtLeast(300.0)), "< 0.10×");
-        assert_eq!(ratio(&Value::AtLeast(300.0), &Value::Exact(30.0)), "> 10.00×");
+        assert_eq!(
+            ratio(&Value::Exact(30.0), &Value::AtLeast(300.0)),
+            "< 0.10×"
+        );
+        assert_eq!(
+            ratio(&Value::AtLeast(300.0), &Value::Exact(30.0)),
+            "> 10.00×"
+        );
         assert_eq!(ratio(&Value::AtLeast(1.0), &Value::AtLeast(1.0)), "-");
         assert_eq!(ratio(&Value::Exact(0.0), &Value::Exact(0.0)), "=");
         assert_eq!(ratio(&Value::Exact(1.0), &Value::Missing("killed")), "-");

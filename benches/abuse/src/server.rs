@@ -314,6 +314,9 @@ mod tests {
             Some(SocketAddr::from(([127, 0, 0, 1], 40002)))
         );
         assert_eq!(api_address("starting"), None);
-        assert_eq!(api_address("admin listening on http://127.0.0.1:9000"), None);
+        assert_eq!(
+            api_address("admin listening on http://127.0.0.1:9000"),
+            None
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! 4. What one session can trigger: e-mails, texts and calls that one sign-in buys, as fast as
-//! one client can ask for them.
+//! Measurement 4, what one session can trigger: the e-mails, texts and calls that one sign-in
+//! buys, as fast as one client can ask for them.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -139,8 +139,14 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
     ];
     for action in ACTIONS {
         let (accepted, refused) = answers.get(&action).copied().unwrap_or_default();
-        figures.push(Figure::count(format!("{}: accepted", action.label()), accepted));
-        figures.push(Figure::count(format!("{}: refused", action.label()), refused));
+        figures.push(Figure::count(
+            format!("{}: accepted", action.label()),
+            accepted,
+        ));
+        figures.push(Figure::count(
+            format!("{}: refused", action.label()),
+            refused,
+        ));
     }
     figures.push(Figure::count(
         "  (removing the pending landline: refused)",
@@ -149,7 +155,10 @@ pub async fn measure(binary: &Binary, options: &Options) -> Result<Vec<Figure>> 
     figures.push(Figure::count("e-mails produced", channel("email")));
     figures.push(Figure::count("texts produced", channel("sms")));
     figures.push(Figure::count("calls produced", channel("voice")));
-    figures.push(Figure::count("  of which to third-party numbers", third_party_calls));
+    figures.push(Figure::count(
+        "  of which to third-party numbers",
+        third_party_calls,
+    ));
     Ok(figures)
 }
 
