@@ -19,7 +19,9 @@ RECOVERY_PASSWORD_HASH__MEMORY_KIB=--timing-memory-kib and every throttle limit 
 attempt is refused (RECOVERY_THROTTLE__CONSECUTIVE_FAILURES, __DAILY_FAILURES and __CLIENT_FAILURES
 = 1000000). One client, one request at a time, the three cases interleaved (order rotating each
 round), 3 warm-up rounds discarded, --timing-samples rounds measured; latency = the whole HTTP
-round trip of POST /v1/recovery/sessions; only 401 answers are counted.";
+round trip of POST /v1/recovery/sessions; only 401 answers are counted. The milliseconds follow the
+machine's load (the two binaries run one after the other): compare each binary's ratios to its own
+unknown-user p50.";
 
 const PEOPLE: usize = 4;
 const WARM_UP_ROUNDS: usize = 3;
