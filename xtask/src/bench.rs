@@ -22,8 +22,11 @@ pub fn run(args: &[String]) -> Result<()> {
     if name == "app" {
         return crate::bench_app::run(strip_separator(extra_args));
     }
+    if name == "abuse" {
+        return crate::bench_abuse::run(strip_separator(extra_args));
+    }
     let Some((_, package, target)) = BENCHES.iter().find(|(n, _, _)| n == name) else {
-        bail!("unknown benchmark `{name}`; benchmarks: {names}, app");
+        bail!("unknown benchmark `{name}`; benchmarks: {names}, app, abuse");
     };
     system_packages::ensure(system_packages::BUILD)?;
     let extra_args = strip_separator(extra_args);

@@ -5,6 +5,7 @@
 //! helpers they share. No product logic belongs here.
 
 mod bench;
+mod bench_abuse;
 mod bench_app;
 mod bundle;
 mod e2e;
@@ -34,7 +35,7 @@ Commands:
   e2e                     The end-to-end suite alone: the built app over WebDriver under Xvfb.
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
   screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
-  bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app, ctap.
+  bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app, ctap, abuse.
   help                    Show this message.
 ";
 
