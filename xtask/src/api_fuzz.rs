@@ -88,6 +88,8 @@ fn fuzz(schemathesis: &Path, server: &Server, work: &Path) -> Result<()> {
         .args(["--exclude-operation-id", "end_current"])
         .env("NO_COLOR", "1")
         .env("SCHEMATHESIS_HOOKS", "")
+        // Its cache (`.schemathesis/`) goes with the report, not into the workspace.
+        .current_dir(work)
         .stdin(Stdio::null());
     let auth = format!("Authorization: Bearer {token}");
     eprintln!("$ {} -H 'Authorization: Bearer …'", display(&cmd));
@@ -102,6 +104,7 @@ fn fuzz(schemathesis: &Path, server: &Server, work: &Path) -> Result<()> {
         .args(["--max-examples", MAX_EXAMPLES])
         .args(["--include-operation-id", "end_current"])
         .env("NO_COLOR", "1")
+        .current_dir(work)
         .stdin(Stdio::null());
     eprintln!("$ {} -H 'Authorization: Bearer …'", display(&last));
     run_bounded(last.args(["-H", &auth]))
