@@ -4,6 +4,7 @@
 //! Each command has its own module; this file parses the arguments by hand and holds the few
 //! helpers they share. No product logic belongs here.
 
+mod api_fuzz;
 mod bench;
 mod bench_abuse;
 mod bench_app;
@@ -31,7 +32,10 @@ Commands:
   test                    Every check, in order: cargo fmt --check; the UI's svelte-check,
                           Vitest and build; clippy -D warnings; every Rust test on SQLite and on
                           a private PostgreSQL cluster that xtask starts (and, as root, installs
-                          with apt-get); the .deb package check; the end-to-end suite.
+                          with apt-get); schemathesis against `recovery-server serve --demo`;
+                          the .deb package check; the end-to-end suite.
+  api-fuzz                Schemathesis (pinned, from PyPI into a virtual environment under the
+                          target directory) with every check against `serve --demo`.
   e2e                     The end-to-end suite alone: the built app over WebDriver under Xvfb.
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
   screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
@@ -69,6 +73,7 @@ fn try_main(args: &[String]) -> Result<()> {
         }
         "bench" => bench::run(rest),
         "bundle" => bundle::run(strip_separator(rest)),
+        "api-fuzz" => api_fuzz::run(),
         "e2e" => e2e::run(None),
         "screenshots" => e2e::run(Some(Path::new("docs/screenshots"))),
         "help" | "-h" | "--help" => {
@@ -77,7 +82,7 @@ fn try_main(args: &[String]) -> Result<()> {
         }
         other => {
             eprint!("{USAGE}");
-            bail!("unknown command `{other}`; the commands are: run, test, e2e, bundle, screenshots, bench, help")
+            bail!("unknown command `{other}`; the commands are: run, test, api-fuzz, e2e, bundle, screenshots, bench, help")
         }
     }
 }

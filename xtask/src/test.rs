@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every check, in order, stopping at the first failure. `.ci/run` runs
 //! exactly this: formatting, the UI's checks, unit tests and build, clippy, every Rust test (on
-//! SQLite and PostgreSQL), the `.deb` package check, and the end-to-end suite over WebDriver.
+//! SQLite and PostgreSQL), schemathesis against the API, the `.deb` package check, and the
+//! end-to-end suite over WebDriver.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -9,13 +10,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
-use crate::{bundle, cargo, e2e, run_command, system_packages, ui};
+use crate::{api_fuzz, bundle, cargo, e2e, run_command, system_packages, ui};
 
 /// The environment variable that tells the tests where PostgreSQL is: a superuser URL; each test
 /// creates its own database.
 const POSTGRES_URL_VAR: &str = "RECOVERY_TEST_POSTGRES_URL";
 
-const STEPS: [&str; 6] = ["fmt", "ui", "clippy", "test", "package", "e2e"];
+const STEPS: [&str; 7] = ["fmt", "ui", "clippy", "test", "api-fuzz", "package", "e2e"];
 
 pub fn run() -> Result<()> {
     let started = Instant::now();
@@ -61,9 +62,11 @@ pub fn run() -> Result<()> {
         cluster.stop()
     })?;
 
-    step(5, bundle::check_package)?;
+    step(5, api_fuzz::run)?;
 
-    step(6, || e2e::run(None))?;
+    step(6, bundle::check_package)?;
+
+    step(7, || e2e::run(None))?;
 
     eprintln!(
         "\nxtask test: all {} steps passed in {} ({}; tests ran on SQLite and {postgres})",

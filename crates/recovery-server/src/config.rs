@@ -47,6 +47,8 @@ pub struct Config {
     pub token_key: Option<Secret>,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Connection timeouts and limits, and the admin listener.
+    pub http: HttpPolicy,
 }
 
 impl Default for Config {
@@ -70,6 +72,80 @@ impl Default for Config {
             otp_key: None,
             token_key: None,
             trust_forwarded_for: false,
+            http: HttpPolicy::default(),
+        }
+    }
+}
+
+/// How long clients may take and how many may be connected at once. A client that stalls is
+/// disconnected, so stalled clients cannot hold the service's connections for good.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpPolicy {
+    /// Time a client has to send a request's headers, from the connection's start or from the
+    /// end of the previous answer: also how long an idle kept-alive connection stays open.
+    pub header_read_timeout_seconds: u32,
+    /// Time a client has to send a request's body once its headers are in.
+    pub body_timeout_seconds: u32,
+    /// Open connections on the API listener. Past it, a new connection is answered `503`
+    /// (`unavailable`, `Retry-After`) and closed instead of waiting in a queue.
+    pub max_connections: u32,
+    /// Where `/metrics` (and a second `/healthz`) are served, apart from the API: an address,
+    /// or `"off"`. Keep it on loopback or a private network.
+    pub admin_listen: AdminListen,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_seconds: 10,
+            body_timeout_seconds: 20,
+            max_connections: 1024,
+            admin_listen: AdminListen::At(SocketAddr::from(([127, 0, 0, 1], 8751))),
+        }
+    }
+}
+
+impl HttpPolicy {
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.header_read_timeout_seconds.max(1)))
+    }
+
+    pub fn body_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.body_timeout_seconds.max(1)))
+    }
+
+    pub fn max_connections(&self) -> usize {
+        usize::try_from(self.max_connections.max(1)).unwrap_or(usize::MAX)
+    }
+}
+
+/// The admin listener's address, or `"off"` for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum AdminListen {
+    Off,
+    At(SocketAddr),
+}
+
+impl TryFrom<String> for AdminListen {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.trim().eq_ignore_ascii_case("off") {
+            return Ok(Self::Off);
+        }
+        value.trim().parse().map(Self::At).map_err(|_| {
+            format!("admin_listen must be an address such as 127.0.0.1:8751, or \"off\" (got {value:?})")
+        })
+    }
+}
+
+impl From<AdminListen> for String {
+    fn from(value: AdminListen) -> Self {
+        match value {
+            AdminListen::Off => "off".to_owned(),
+            AdminListen::At(address) => address.to_string(),
         }
     }
 }
@@ -215,5 +291,51 @@ impl Config {
             )
             .extract()
             .map_err(|e| ConfigError(Box::new(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str) -> Result<Config, Box<figment::Error>> {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(toml))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    #[test]
+    fn the_admin_listener_can_move_or_be_turned_off() {
+        assert_eq!(
+            Config::default().http.admin_listen,
+            AdminListen::At(SocketAddr::from(([127, 0, 0, 1], 8751)))
+        );
+        let off = load("[http]\nadmin_listen = \"off\"").unwrap();
+        assert_eq!(off.http.admin_listen, AdminListen::Off);
+        let moved = load("[http]\nadmin_listen = \"10.0.0.5:9100\"").unwrap();
+        assert_eq!(
+            moved.http.admin_listen,
+            AdminListen::At("10.0.0.5:9100".parse().unwrap())
+        );
+        let wrong = load("[http]\nadmin_listen = \"everywhere\"").unwrap_err();
+        assert!(wrong.to_string().contains("admin_listen"), "{wrong}");
+    }
+
+    #[test]
+    fn the_example_file_shows_the_http_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("recovery-server.example.toml");
+        let config = Config::load(Some(&example)).unwrap();
+        let defaults = HttpPolicy::default();
+        assert_eq!(config.http.admin_listen, defaults.admin_listen);
+        assert_eq!(
+            config.http.header_read_timeout_seconds,
+            defaults.header_read_timeout_seconds
+        );
+        assert_eq!(
+            config.http.body_timeout_seconds,
+            defaults.body_timeout_seconds
+        );
+        assert_eq!(config.http.max_connections, defaults.max_connections);
     }
 }

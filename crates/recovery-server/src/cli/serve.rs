@@ -2,11 +2,11 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use clap::Args;
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     app::{App, AppOptions},
-    config::Config,
+    config::{AdminListen, Config},
     embedded::DemoService,
     http,
 };
@@ -26,6 +26,14 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    let admin = bind_admin(config.http.admin_listen).await?;
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
     if args.demo {
         let service = DemoService::start(config).await?;
         println!(
@@ -33,7 +41,18 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
              correct-horse-battery, date of birth 1985-12-10, PIN 246810)",
             service.url()
         );
+        let admin = admin.map(|listener| {
+            tokio::spawn(http::serve_admin(
+                service.app().clone(),
+                listener,
+                until_stopped(),
+            ))
+        });
         shutdown_signal().await;
+        let _ = stop.send(true);
+        if let Some(admin) = admin {
+            admin.await??;
+        }
         service.stop().await;
         return Ok(());
     }
@@ -45,9 +64,32 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         "Recovery Desk service listening on http://{}",
         listener.local_addr()?
     );
-    http::serve(app.clone(), listener, shutdown_signal()).await?;
+    let admin = admin
+        .map(|listener| tokio::spawn(http::serve_admin(app.clone(), listener, until_stopped())));
+    let api = tokio::spawn(http::serve(app.clone(), listener, until_stopped()));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    api.await??;
+    if let Some(admin) = admin {
+        admin.await??;
+    }
     app.db.close().await;
     Ok(())
+}
+
+/// The admin listener (`/metrics`, `/healthz`), when configured.
+async fn bind_admin(admin_listen: AdminListen) -> anyhow::Result<Option<TcpListener>> {
+    let AdminListen::At(address) = admin_listen else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address} (http.admin_listen)"))?;
+    println!(
+        "Admin listener (metrics, health) on http://{}",
+        listener.local_addr()?
+    );
+    Ok(Some(listener))
 }
 
 async fn shutdown_signal() {

@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request},
+    extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request},
     http::{header, request::Parts, StatusCode},
 };
 use recovery_api::{kiosk::KIOSK_CREDENTIAL_HEADER, Secret};
@@ -16,12 +16,14 @@ use crate::{
 };
 
 /// A JSON body: `415` unless the content type is JSON, `413` over the size cap, `400` when it
-/// is not JSON, `422` naming the field when a field is missing, mistyped or unknown.
+/// is not JSON or does not arrive within the body timeout, `422` naming the field when a field
+/// is missing, mistyped or unknown.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
+    App: FromRef<S>,
     S: Send + Sync,
     T: DeserializeOwned,
 {
@@ -41,8 +43,14 @@ where
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state)
+        let deadline = App::from_ref(state).config.http.body_timeout();
+        let bytes = tokio::time::timeout(deadline, Bytes::from_request(request, state))
             .await
+            .map_err(|_| {
+                ApiError::Malformed(
+                    "The request body did not arrive in time; nothing was changed.".to_owned(),
+                )
+            })?
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge
@@ -130,6 +138,31 @@ fn sentence(message: &str) -> String {
     text
 }
 
+/// A path parameter. A segment that does not decode to text (`%FF%FE`) is `400
+/// malformed_request`, as a problem document like every other error.
+#[derive(Debug)]
+pub struct PathParam<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathParam<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                tracing::debug!(%rejection, "path parameter refused");
+                Err(ApiError::Malformed(
+                    "A part of this address is not valid text; nothing was changed.".to_owned(),
+                ))
+            }
+        }
+    }
+}
+
 /// Who is asking: the enrolled kiosk named by its credential header, else the peer address
 /// (or `X-Forwarded-For` when configured). A kiosk credential that does not check out is an
 /// error, not a silent fallback.
@@ -172,6 +205,25 @@ where
     }
 }
 
+/// Documents the kiosk credential header, so that the OpenAPI document shows which operations
+/// identify their client (and can answer `kiosk_credential_invalid`): `params(RequestClient)`.
+impl utoipa::IntoParams for RequestClient {
+    fn into_params(
+        _parameter_in_provider: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{path, schema, Required};
+        vec![path::ParameterBuilder::new()
+            .name(KIOSK_CREDENTIAL_HEADER)
+            .parameter_in(path::ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "An enrolled kiosk's credential; absent on a person's own computer",
+            ))
+            .schema(Some(schema::Object::with_type(schema::Type::String)))
+            .build()]
+    }
+}
+
 /// The recovery session named by `Authorization: Bearer`, and its person.
 #[derive(Debug, Clone)]
 pub struct CurrentSession {
@@ -192,13 +244,20 @@ where
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| Secret::new(t.trim()))
-            .filter(|t| !t.expose().is_empty())
+            .and_then(bearer_token)
+            .map(Secret::new)
             .ok_or(RecoveryError::SessionInvalid)?;
         let (session, person) = flows::session::authenticate(&app, &token).await?;
         Ok(Self { session, person })
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. The scheme is case-insensitive
+/// (RFC 9110 §11.1): `bearer` and `BEARER` are the same scheme.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]
@@ -210,6 +269,16 @@ mod tests {
         match parse_json::<CreateSession>(body.as_bytes()) {
             Err(ApiError::InvalidField { field, .. }) => Some(field),
             _ => None,
+        }
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR   abc "] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value}");
+        }
+        for value in ["Basic abc", "Bearer", "Bearer ", "Bearerabc", "abc"] {
+            assert_eq!(bearer_token(value), None, "{value}");
         }
     }
 

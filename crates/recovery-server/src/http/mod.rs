@@ -6,8 +6,9 @@ mod metrics_layer;
 pub mod openapi;
 mod problem;
 mod routes;
+mod server;
 
-use std::{future::Future, net::SocketAddr};
+use std::future::Future;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -73,7 +74,6 @@ pub fn router(app: App) -> Router {
     Router::new()
         .nest("/v1", v1)
         .route("/healthz", get(routes::health::healthz))
-        .route("/metrics", get(routes::health::metrics))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -82,6 +82,17 @@ pub fn router(app: App) -> Router {
             metrics_layer::record,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .with_state(app)
+}
+
+/// The admin listener's routes: metrics, and health for probes that must not share the API's
+/// connection budget. Kept off the API listener: metrics tell an outsider about traffic.
+pub fn admin_router(app: App) -> Router {
+    Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .route("/metrics", get(routes::health::metrics))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(app)
 }
 
@@ -95,16 +106,31 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
     tracing::info_span!("request", method = %request.method(), route)
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Open connections on the admin listener (loopback scrapers and probes).
+const ADMIN_MAX_CONNECTIONS: usize = 32;
+
+/// Serves the API until `shutdown` resolves, then finishes the requests in flight.
 pub async fn serve(
     app: App,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let policy = server::ConnectionPolicy {
+        header_read_timeout: app.config.http.header_read_timeout(),
+        max_connections: app.config.http.max_connections(),
+    };
+    server::serve_connections(router(app), listener, policy, shutdown).await
+}
+
+/// Serves the admin routes ([`admin_router`]) until `shutdown` resolves.
+pub async fn serve_admin(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let policy = server::ConnectionPolicy {
+        header_read_timeout: app.config.http.header_read_timeout(),
+        max_connections: ADMIN_MAX_CONNECTIONS,
+    };
+    server::serve_connections(admin_router(app), listener, policy, shutdown).await
 }

@@ -2,7 +2,7 @@
 //! previewers and prefetchers must not use the link up); `POST` redeems it.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{header, HeaderMap},
     response::{Html, IntoResponse, Response},
     Json,
@@ -12,14 +12,17 @@ use recovery_api::{phone::AppEnrollment, Problem, Secret};
 use crate::{
     app::App,
     flows,
-    http::{extract::RequestClient, problem::ApiError},
+    http::{
+        extract::{PathParam, RequestClient},
+        problem::ApiError,
+    },
 };
 
 /// A page for the phone's browser: one button that redeems the link.
 #[utoipa::path(get, path = "/v1/activations/{code}", tag = "activations",
     params(("code" = String, Path, description = "The activation code from the link")),
     responses((status = 200, description = "An HTML page with a button that redeems the link", content_type = "text/html")))]
-pub async fn page(State(app): State<App>) -> Html<String> {
+pub async fn page(State(app): State<App>, PathParam(_code): PathParam<String>) -> Html<String> {
     let organisation = html_escape(&app.config.organisation.name);
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -35,7 +38,7 @@ pub async fn page(State(app): State<App>) -> Html<String> {
 
 /// Redeem the link once: the answer is the new `otpauth://` enrolment.
 #[utoipa::path(post, path = "/v1/activations/{code}", tag = "activations",
-    params(("code" = String, Path, description = "The activation code from the link")),
+    params(RequestClient, ("code" = String, Path, description = "The activation code from the link")),
     responses(
         (status = 200, description = "JSON, or an HTML page when the browser asks for one", body = AppEnrollment),
         (status = 410, description = "`activation_invalid`: unknown, expired or used", body = Problem, content_type = "application/problem+json"),
@@ -43,7 +46,7 @@ pub async fn page(State(app): State<App>) -> Html<String> {
 pub async fn redeem(
     State(app): State<App>,
     RequestClient(client): RequestClient,
-    Path(code): Path<String>,
+    PathParam(code): PathParam<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let uri = flows::phones::redeem_activation(&app, &client, &Secret::new(code)).await?;

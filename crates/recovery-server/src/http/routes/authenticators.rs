@@ -1,5 +1,5 @@
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     http::StatusCode,
     Json,
 };
@@ -14,7 +14,7 @@ use crate::{
     app::App,
     flows,
     http::{
-        extract::{CurrentSession, JsonBody, RequestClient},
+        extract::{CurrentSession, JsonBody, PathParam, RequestClient},
         problem::ApiError,
     },
 };
@@ -24,7 +24,6 @@ use crate::{
     security(("recovery_session" = [])),
     responses(
         (status = 200, body = AuthenticatorList),
-        (status = 401, description = "`session_invalid` or `session_expired`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
     State(app): State<App>,
@@ -37,18 +36,19 @@ pub async fn list(
 /// Give a device a name the person recognises.
 #[utoipa::path(patch, path = "/v1/me/authenticators/{id}", tag = "me",
     security(("recovery_session" = [])),
-    params(("id" = String, Path, description = "The device's id")),
+    params(RequestClient, ("id" = String, Path, description = "The device's id")),
     request_body = RenameAuthenticator,
     responses(
         (status = 200, body = Authenticator),
         (status = 404, description = "Not one of the person's devices", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_field`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_field`: the name is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "`unsupported`: the MFA system does not rename devices", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn rename(
     State(app): State<App>,
     RequestClient(client): RequestClient,
     current: CurrentSession,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(request): JsonBody<RenameAuthenticator>,
 ) -> Result<Json<Authenticator>, ApiError> {
     let renamed =
@@ -59,7 +59,7 @@ pub async fn rename(
 /// Disable a lost, stolen or replaced device at once.
 #[utoipa::path(delete, path = "/v1/me/authenticators/{id}", tag = "me",
     security(("recovery_session" = [])),
-    params(
+    params(RequestClient,
         ("id" = String, Path, description = "The device's id"),
         ("reason" = RemovalReason, Query, description = "lost, stolen or replaced"),
     ),
@@ -72,7 +72,7 @@ pub async fn remove(
     State(app): State<App>,
     RequestClient(client): RequestClient,
     current: CurrentSession,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     RawQuery(query): RawQuery,
 ) -> Result<StatusCode, ApiError> {
     let reason = removal_reason(query.as_deref())?;

@@ -1,14 +1,11 @@
-use axum::{
-    extract::{Path, State},
-    Json,
-};
+use axum::{extract::State, Json};
 use recovery_api::{authenticator::Authenticator, hardware_token::ResyncToken, Problem};
 
 use crate::{
     app::App,
     flows,
     http::{
-        extract::{CurrentSession, JsonBody, RequestClient},
+        extract::{CurrentSession, JsonBody, PathParam, RequestClient},
         problem::ApiError,
     },
 };
@@ -16,7 +13,7 @@ use crate::{
 /// Bring a hardware token back in step from 2 or 3 consecutive codes.
 #[utoipa::path(post, path = "/v1/me/hardware-tokens/{id}/resync", tag = "hardware tokens",
     security(("recovery_session" = [])),
-    params(("id" = String, Path, description = "The token's id")),
+    params(RequestClient, ("id" = String, Path, description = "The token's id")),
     request_body = ResyncToken,
     responses(
         (status = 200, body = Authenticator),
@@ -27,7 +24,7 @@ pub async fn resync(
     State(app): State<App>,
     RequestClient(client): RequestClient,
     current: CurrentSession,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(request): JsonBody<ResyncToken>,
 ) -> Result<Json<Authenticator>, ApiError> {
     let token =

@@ -21,9 +21,8 @@ pub async fn healthz(State(app): State<App>) -> Result<Json<Health>, ApiError> {
     }
 }
 
-/// Prometheus metrics in the OpenMetrics text format.
-#[utoipa::path(get, path = "/metrics", tag = "meta",
-    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
+/// Prometheus metrics in the OpenMetrics text format, on the admin listener only (not part of
+/// the API's document).
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     (
         StatusCode::OK,

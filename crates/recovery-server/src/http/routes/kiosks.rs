@@ -15,11 +15,11 @@ use crate::{
 
 /// Trade a one-time enrollment token for this kiosk's credential.
 #[utoipa::path(post, path = "/v1/kiosks/enrollments", tag = "kiosks",
+    params(RequestClient),
     request_body = EnrollKiosk,
     responses(
         (status = 201, description = "Enrolled; keep the credential in the OS keyring", body = KioskEnrolled),
         (status = 401, description = "`enrollment_token_invalid`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing or not valid", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn enroll(
     State(app): State<App>,

@@ -13,10 +13,10 @@ use crate::{
 
 /// A new one-use bypass code; it revokes the previous self-service code.
 #[utoipa::path(post, path = "/v1/me/bypass-codes", tag = "me",
+    params(RequestClient),
     security(("recovery_session" = [])),
     responses(
         (status = 201, description = "Shown once; valid 10 minutes", body = BypassCodeIssued),
-        (status = 401, description = "`session_invalid` or `session_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 501, description = "`unsupported` by the MFA system", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn issue_bypass_code(

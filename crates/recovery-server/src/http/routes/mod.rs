@@ -9,9 +9,10 @@ pub mod phones;
 pub mod security_keys;
 pub mod sessions;
 
-use axum::Json;
+use axum::{extract::State, Json};
 
 use super::{openapi::ApiDoc, problem::ApiError};
+use crate::app::App;
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
@@ -21,9 +22,10 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-/// The OpenAPI document of this API (also committed as `openapi.json`).
+/// The OpenAPI document of this API (also committed as `openapi.json`; a demo service adds
+/// its demo routes).
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::document())
+pub async fn openapi_document(State(app): State<App>) -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::document_for(app.demo))
 }

@@ -1,8 +1,4 @@
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use recovery_api::{
     authenticator::Authenticator,
     phone::{ActivationCreated, ActivationSent, AddPhone, PhoneAdded, VerifyPhone},
@@ -13,7 +9,7 @@ use crate::{
     app::App,
     flows,
     http::{
-        extract::{CurrentSession, JsonBody, RequestClient},
+        extract::{CurrentSession, JsonBody, PathParam, RequestClient},
         problem::ApiError,
     },
     mfa::PhoneCheck,
@@ -21,12 +17,14 @@ use crate::{
 
 /// Add a landline; a call speaks the 6-digit code that verifies it.
 #[utoipa::path(post, path = "/v1/me/phones", tag = "phones",
+    params(RequestClient),
     security(("recovery_session" = [])),
     request_body = AddPhone,
     responses(
         (status = 201, description = "Pending; we are calling it", body = PhoneAdded),
+        (status = 401, description = "`reverification_required`: the verification is too old to add a device", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`phone_number_invalid`, `phone_number_not_landline` or `invalid_field`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The call could not be placed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the call could not be placed", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add(
     State(app): State<App>,
@@ -49,7 +47,7 @@ pub async fn add(
 /// Type back the code the call spoke.
 #[utoipa::path(post, path = "/v1/me/phones/{id}/verify", tag = "phones",
     security(("recovery_session" = [])),
-    params(("id" = String, Path, description = "The pending phone's id")),
+    params(RequestClient, ("id" = String, Path, description = "The pending phone's id")),
     request_body = VerifyPhone,
     responses(
         (status = 200, description = "Verified and active", body = Authenticator),
@@ -62,7 +60,7 @@ pub async fn verify(
     State(app): State<App>,
     RequestClient(client): RequestClient,
     current: CurrentSession,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(request): JsonBody<VerifyPhone>,
 ) -> Result<(StatusCode, Json<Authenticator>), ApiError> {
     let check =
@@ -77,16 +75,17 @@ pub async fn verify(
 /// A single-use link (QR code) that sets up the phone app on a new phone.
 #[utoipa::path(post, path = "/v1/me/phones/{id}/activation", tag = "phones",
     security(("recovery_session" = [])),
-    params(("id" = String, Path, description = "The mobile phone's id")),
+    params(RequestClient, ("id" = String, Path, description = "The mobile phone's id")),
     responses(
         (status = 201, body = ActivationCreated),
+        (status = 401, description = "`reverification_required`: the verification is too old to add a device", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such mobile phone", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_activation(
     State(app): State<App>,
     RequestClient(client): RequestClient,
     current: CurrentSession,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<(StatusCode, Json<ActivationCreated>), ApiError> {
     let activation =
         flows::phones::create_activation(&app, &client, &current.session, &current.person, &id)
@@ -101,16 +100,17 @@ pub async fn create_activation(
 /// Text the activation link to the phone's number.
 #[utoipa::path(post, path = "/v1/me/phones/{id}/activation/sms", tag = "phones",
     security(("recovery_session" = [])),
-    params(("id" = String, Path, description = "The mobile phone's id")),
+    params(RequestClient, ("id" = String, Path, description = "The mobile phone's id")),
     responses(
         (status = 202, body = ActivationSent),
+        (status = 401, description = "`reverification_required`: the verification is too old to add a device", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such mobile phone", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn text_activation(
     State(app): State<App>,
     RequestClient(client): RequestClient,
     current: CurrentSession,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<(StatusCode, Json<ActivationSent>), ApiError> {
     let sent =
         flows::phones::text_activation(&app, &client, &current.session, &current.person, &id)

@@ -15,14 +15,11 @@ use crate::{
 
 /// Verify who you are and open a recovery session.
 #[utoipa::path(post, path = "/v1/recovery/sessions", tag = "recovery",
+    params(RequestClient),
     request_body = CreateSession,
     responses(
         (status = 201, description = "Verified; the session lasts 10 minutes", body = SessionCreated),
-        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`verification_failed`, the same for every cause", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing or not valid", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts` or `locked`, with `Retry-After` when known", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
@@ -43,10 +40,10 @@ pub async fn create(
 
 /// End the recovery session now; its token stops working.
 #[utoipa::path(delete, path = "/v1/recovery/sessions/current", tag = "recovery",
+    params(RequestClient),
     security(("recovery_session" = [])),
     responses(
         (status = 204, description = "Ended"),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn end_current(
     State(app): State<App>,
