@@ -3,6 +3,7 @@
 
 use std::time::Duration as StdDuration;
 
+use recovery_server::slow_hash::SlowHasher;
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Row;
@@ -27,6 +28,23 @@ async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
     panic!("never happened: {what}");
+}
+
+/// Holds hashing threads at their start until dropped, even when the test fails: a thread
+/// held for good would keep the test's runtime from shutting down.
+struct Held(SlowHasher);
+
+impl Held {
+    fn new(hasher: &SlowHasher) -> Self {
+        hasher.probe().hold();
+        Self(hasher.clone())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.probe().release();
+    }
 }
 
 /// Lets the server see that the clients went away before hashing resumes.
@@ -75,7 +93,7 @@ async fn hung_up_checks_are_counted_audited_and_keep_their_hash_slot(backend: Ba
     let hung_up = slots + 2;
     let audited_before = failures_audited(&service).await;
 
-    probe.hold();
+    let held = Held::new(&hasher);
     let asked = probe.asked_count();
     let requests: Vec<_> = (0..hung_up)
         .map(|i| wrong_guess(&service, format!("gone{i}")))
@@ -107,7 +125,7 @@ async fn hung_up_checks_are_counted_audited_and_keep_their_hash_slot(backend: Ba
         "{} hashes run with {slots} slots",
         probe.running()
     );
-    probe.release();
+    drop(held);
 
     for response in later {
         expect_problem(response.await.unwrap(), 401, "verification_failed").await;
@@ -163,7 +181,7 @@ async fn a_full_verification_queue_refuses_with_service_busy(backend: Backend) {
     })
     .await;
     let probe = service.app.hasher.probe();
-    probe.hold();
+    let held = Held::new(&service.app.hasher);
     let asked = probe.asked_count();
     let queued: Vec<_> = (0..PLACES)
         .map(|i| wrong_guess(&service, format!("queued{i}")))
@@ -199,7 +217,7 @@ async fn a_full_verification_queue_refuses_with_service_busy(backend: Backend) {
     .await;
     assert_eq!(charged, 0);
 
-    probe.release();
+    drop(held);
     for response in queued {
         expect_problem(response.await.unwrap(), 401, "verification_failed").await;
     }
