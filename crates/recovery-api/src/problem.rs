@@ -71,10 +71,12 @@ pub enum ErrorCode {
     Internal,
     /// A dependency of the service (database, MFA system) cannot be reached.
     Unavailable,
+    /// Too many verifications are under way; nothing was checked. `Retry-After` says when.
+    ServiceBusy,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 29] = [
         Self::MalformedRequest,
         Self::InvalidField,
         Self::PayloadTooLarge,
@@ -103,6 +105,7 @@ impl ErrorCode {
         Self::ServiceMisconfigured,
         Self::Internal,
         Self::Unavailable,
+        Self::ServiceBusy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +138,7 @@ impl ErrorCode {
             Self::ServiceMisconfigured => "service_misconfigured",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
+            Self::ServiceBusy => "service_busy",
         }
     }
 
@@ -163,7 +167,7 @@ impl ErrorCode {
             Self::TooManyAttempts | Self::Locked => 429,
             Self::Internal => 500,
             Self::Unsupported => 501,
-            Self::Unavailable | Self::ServiceMisconfigured => 503,
+            Self::Unavailable | Self::ServiceMisconfigured | Self::ServiceBusy => 503,
         }
     }
 
@@ -198,6 +202,7 @@ impl ErrorCode {
             Self::ServiceMisconfigured => "The recovery service is not set up correctly",
             Self::Internal => "Something went wrong on our side",
             Self::Unavailable => "The service is temporarily unavailable",
+            Self::ServiceBusy => "The service is busy",
         }
     }
 
@@ -227,7 +232,7 @@ pub struct Problem {
     /// The request field at fault, for `invalid_field` (a JSON path such as `date_of_birth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// When to try again, for `too_many_attempts` and a temporary `locked`.
+    /// When to try again, for `too_many_attempts`, `service_busy` and a temporary `locked`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

@@ -27,6 +27,7 @@ use crate::{
     storage::Database,
     throttle::Throttle,
     token::TokenHasher,
+    verification_queue::VerificationQueue,
 };
 
 /// Everything a request or an admin command needs. Cheap to clone.
@@ -42,6 +43,8 @@ pub struct App {
     /// The outbox, when notifications go there; its route exists only in demo mode.
     pub outbox: Option<OutboxNotifier>,
     pub throttle: Throttle,
+    /// Bounds the verifications under way (`service_busy` beyond).
+    pub verification_queue: VerificationQueue,
     pub sessions: Sessions,
     pub kiosks: Kiosks,
     pub audit: AuditLog,
@@ -67,6 +70,8 @@ pub enum StartError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Hash(#[from] crate::slow_hash::HashError),
+    #[error(transparent)]
+    Directory(#[from] crate::directory::DirectoryError),
     #[error(transparent)]
     Notify(#[from] crate::notify::NotifyError),
     #[error("token_key must be base64url of at least 32 bytes")]
@@ -147,11 +152,14 @@ impl App {
                 Arc::new(provider)
             }
         };
+        let directory = BuiltinDirectory::new(db.clone(), hasher.clone());
+        directory.refresh_dummies().await?;
         Ok(Self {
-            directory: Arc::new(BuiltinDirectory::new(db.clone(), hasher.clone())),
+            directory: Arc::new(directory),
             mfa,
             builtin,
             throttle: Throttle::new(db.clone(), config.throttle),
+            verification_queue: VerificationQueue::new(config.throttle.verifications_in_flight),
             sessions: Sessions::new(
                 db.clone(),
                 token_hasher.clone(),

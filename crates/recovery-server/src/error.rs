@@ -37,6 +37,9 @@ pub enum RecoveryError {
     /// Until the instant, or until the help desk unlocks when `None`.
     #[error("self-service is locked")]
     Locked(Option<RetryAt>),
+    /// Too many verifications under way on this service; nothing was charged or checked.
+    #[error("the service is busy")]
+    Busy(RetryAt),
     #[error("invalid field: {0}")]
     InvalidField(#[from] FieldError),
     #[error("no valid recovery session")]

@@ -30,3 +30,4 @@ pub mod storage;
 pub mod telephony;
 pub mod throttle;
 pub mod token;
+pub mod verification_queue;

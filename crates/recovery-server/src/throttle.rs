@@ -9,13 +9,17 @@
 //!
 //! Usernames are throttled whether they exist or not, so a lock says nothing about an account.
 //!
-//! An attempt is *charged before it is checked*: [`Throttle::reserve`] atomically counts it
-//! and refuses when the limit is reached, so parallel guesses cannot slip past the limit
-//! while earlier ones are still being hashed. A success gives the charge back.
+//! An attempt is *charged before it is checked*: [`Throttle::reserve`] atomically counts the
+//! failures on record and the attempts still being checked, and refuses when together they
+//! reach the limit, so parallel guesses cannot slip past it while earlier ones are still being
+//! hashed. An attempt in flight is a row with a deadline (`attempt_deadline_seconds`): when a
+//! crash keeps it from being settled, it stops counting at its deadline, so a crash costs the
+//! right person at most that long. A failure is recorded and stays; a success clears the run.
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::{
     clock::{from_unix, to_unix},
@@ -30,6 +34,12 @@ pub struct ThrottlePolicy {
     pub daily_failures: u32,
     pub client_failures: u32,
     pub client_window_minutes: u32,
+    /// An attempt not settled by then (the service died while checking it) stops counting
+    /// against the username. Longer than any check takes, queue included.
+    pub attempt_deadline_seconds: u32,
+    /// Verifications under way or waiting for a hashing slot, across all clients; beyond it
+    /// requests are refused with `service_busy` instead of queueing without bound.
+    pub verifications_in_flight: u32,
 }
 
 impl Default for ThrottlePolicy {
@@ -40,6 +50,8 @@ impl Default for ThrottlePolicy {
             daily_failures: 10,
             client_failures: 20,
             client_window_minutes: 15,
+            attempt_deadline_seconds: 60,
+            verifications_in_flight: 64,
         }
     }
 }
@@ -62,13 +74,14 @@ pub enum AfterFailure {
 
 /// A charged attempt; give it to [`Throttle::succeeded`] or [`Throttle::failed`].
 ///
-/// An attempt that ends neither way (an error on the way, or the client hanging up while its
-/// guess is hashed) gives its charge back when dropped: otherwise five such requests would
-/// leave the username refused for good without a single guess having been checked.
+/// An attempt that ends neither way (an error on the way) gives its charge back when dropped:
+/// otherwise five such requests would leave the username refused without a single guess having
+/// been checked. When the process dies instead, the attempt's deadline ends the charge.
 #[derive(Debug)]
 #[must_use]
 pub struct Reservation {
     throttle: Throttle,
+    attempt: String,
     username: String,
     client: String,
     settled: bool,
@@ -82,13 +95,13 @@ impl Drop for Reservation {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let (throttle, username, client) = (
+        let (throttle, attempt, client) = (
             self.throttle.clone(),
-            self.username.clone(),
+            self.attempt.clone(),
             self.client.clone(),
         );
         runtime.spawn(async move {
-            if let Err(error) = throttle.give_back(&username, &client).await {
+            if let Err(error) = throttle.give_back(&attempt, &client).await {
                 tracing::warn!(%error, "an abandoned attempt's throttle charge was not given back");
             }
         });
@@ -110,6 +123,10 @@ impl Throttle {
         Self { db, policy }
     }
 
+    pub fn policy(&self) -> &ThrottlePolicy {
+        &self.policy
+    }
+
     /// Charges one attempt to the client and to the username, or refuses without charging.
     pub async fn reserve(
         &self,
@@ -121,14 +138,16 @@ impl Throttle {
             return Ok(Err(refusal));
         }
         let account = self.reserve_account(username, now).await;
-        if !matches!(account, Ok(Ok(()))) {
+        if !matches!(account, Ok(Ok(_))) {
             self.refund_client(client).await?;
         }
-        if let Err(refusal) = account? {
-            return Ok(Err(refusal));
-        }
+        let attempt = match account? {
+            Ok(attempt) => attempt,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         Ok(Ok(Reservation {
             throttle: self.clone(),
+            attempt,
             username: username.to_owned(),
             client: client.to_owned(),
             settled: false,
@@ -136,24 +155,27 @@ impl Throttle {
     }
 
     pub async fn succeeded(&self, mut reservation: Reservation) -> Result<(), sqlx::Error> {
+        // The username's row first, in the same order as every other settlement: no deadlock.
+        let mut tx = self.db.pool().begin().await?;
         sqlx::query("UPDATE account_throttle SET in_a_row = 0 WHERE username = $1")
             .bind(&reservation.username)
-            .execute(self.db.pool())
+            .execute(&mut *tx)
             .await?;
-        self.refund_client(&reservation.client).await?;
+        sqlx::query("DELETE FROM verification_attempts WHERE id = $1")
+            .bind(&reservation.attempt)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         reservation.settled = true;
-        Ok(())
+        self.refund_client(&reservation.client).await
     }
 
     /// Undoes a charge whose attempt was never checked.
-    async fn give_back(&self, username: &str, client: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE account_throttle SET in_a_row = CASE WHEN in_a_row > 0 THEN in_a_row - 1 ELSE 0 END \
-             WHERE username = $1",
-        )
-        .bind(username)
-        .execute(self.db.pool())
-        .await?;
+    async fn give_back(&self, attempt: &str, client: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM verification_attempts WHERE id = $1")
+            .bind(attempt)
+            .execute(self.db.pool())
+            .await?;
         self.refund_client(client).await
     }
 
@@ -163,54 +185,67 @@ impl Throttle {
         mut reservation: Reservation,
         now: OffsetDateTime,
     ) -> Result<AfterFailure, sqlx::Error> {
-        let pool = self.db.pool();
         let at = to_unix(now);
         let username = reservation.username.clone();
+        let mut tx = self.db.pool().begin().await?;
+        // The attempt becomes a failure on record, in one step.
+        let in_a_row: i64 = sqlx::query(
+            "INSERT INTO account_throttle (username, in_a_row, locked_until, help_desk_lock) \
+             VALUES ($1, 1, 0, 0) \
+             ON CONFLICT (username) DO UPDATE SET in_a_row = account_throttle.in_a_row + 1 \
+             RETURNING in_a_row",
+        )
+        .bind(&username)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("in_a_row")?;
+        sqlx::query("DELETE FROM verification_attempts WHERE id = $1")
+            .bind(&reservation.attempt)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM verification_failures WHERE username = $1 AND at <= $2")
             .bind(&username)
             .bind(at - DAY_SECONDS)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
         sqlx::query("INSERT INTO verification_failures (username, at) VALUES ($1, $2)")
             .bind(&username)
             .bind(at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
-        // From here the failure is on record: the charge stays.
-        reservation.settled = true;
         let in_day: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM verification_failures WHERE username = $1 AND at > $2",
         )
         .bind(&username)
         .bind(at - DAY_SECONDS)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?
         .try_get("n")?;
-        if in_day >= i64::from(self.policy.daily_failures) {
+        let after = if in_day >= i64::from(self.policy.daily_failures) {
             sqlx::query(
                 "UPDATE account_throttle SET help_desk_lock = 1, in_a_row = 0 WHERE username = $1",
             )
             .bind(&username)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
-            return Ok(AfterFailure::Locked { until: None });
-        }
-        let until = now + Duration::minutes(i64::from(self.policy.lockout_minutes));
-        let locked = sqlx::query(
-            "UPDATE account_throttle SET locked_until = $1, in_a_row = 0 \
-             WHERE username = $2 AND in_a_row >= $3",
-        )
-        .bind(to_unix(until))
-        .bind(&username)
-        .bind(i64::from(self.policy.consecutive_failures))
-        .execute(pool)
-        .await?
-        .rows_affected();
-        Ok(if locked > 0 {
+            AfterFailure::Locked { until: None }
+        } else if in_a_row >= i64::from(self.policy.consecutive_failures) {
+            let until = now + Duration::minutes(i64::from(self.policy.lockout_minutes));
+            sqlx::query(
+                "UPDATE account_throttle SET locked_until = $1, in_a_row = 0 WHERE username = $2",
+            )
+            .bind(to_unix(until))
+            .bind(&username)
+            .execute(&mut *tx)
+            .await?;
             AfterFailure::Locked { until: Some(until) }
         } else {
             AfterFailure::StillOpen
-        })
+        };
+        tx.commit().await?;
+        // From here the failure is on record: the charge stays.
+        reservation.settled = true;
+        Ok(after)
     }
 
     /// The help desk's unlock: forgets every failure of the username.
@@ -226,53 +261,76 @@ impl Throttle {
             .execute(pool)
             .await?
             .rows_affected();
+        sqlx::query("DELETE FROM verification_attempts WHERE username = $1")
+            .bind(username)
+            .execute(pool)
+            .await?;
         Ok(cleared + forgotten > 0)
     }
 
+    /// Counts the failures in a row and the attempts in flight under the username's row lock,
+    /// and adds an attempt with a deadline when they leave room; the attempt's id comes back.
     async fn reserve_account(
         &self,
         username: &str,
         now: OffsetDateTime,
-    ) -> Result<Result<(), Refusal>, sqlx::Error> {
+    ) -> Result<Result<String, Refusal>, sqlx::Error> {
         let at = to_unix(now);
-        let charged = sqlx::query(
-            "INSERT INTO account_throttle (username, in_a_row, locked_until, help_desk_lock) \
-             VALUES ($1, 1, 0, 0) \
-             ON CONFLICT (username) DO UPDATE SET in_a_row = account_throttle.in_a_row + 1 \
-             WHERE account_throttle.help_desk_lock = 0 \
-               AND account_throttle.locked_until <= $2 \
-               AND account_throttle.in_a_row < $3 \
-             RETURNING in_a_row",
-        )
-        .bind(username)
-        .bind(at)
-        .bind(i64::from(self.policy.consecutive_failures))
-        .fetch_optional(self.db.pool())
-        .await?;
-        if charged.is_some() {
-            return Ok(Ok(()));
-        }
+        let mut tx = self.db.pool().begin().await?;
+        // Writing the row first takes its lock (PostgreSQL) or the database's write lock
+        // (SQLite): every reservation of one username waits here for the one before.
         let row = sqlx::query(
-            "SELECT locked_until, help_desk_lock FROM account_throttle WHERE username = $1",
+            "INSERT INTO account_throttle (username, in_a_row, locked_until, help_desk_lock) \
+             VALUES ($1, 0, 0, 0) \
+             ON CONFLICT (username) DO UPDATE SET in_a_row = account_throttle.in_a_row \
+             RETURNING in_a_row, locked_until, help_desk_lock",
         )
         .bind(username)
-        .fetch_optional(self.db.pool())
+        .fetch_one(&mut *tx)
         .await?;
-        let (locked_until, help_desk_lock): (i64, i64) = match row {
-            Some(row) => (row.try_get("locked_until")?, row.try_get("help_desk_lock")?),
-            None => (0, 0),
-        };
-        Ok(Err(if help_desk_lock != 0 {
-            Refusal::Locked { until: None }
+        let in_a_row: i64 = row.try_get("in_a_row")?;
+        let locked_until: i64 = row.try_get("locked_until")?;
+        let help_desk_lock: i64 = row.try_get("help_desk_lock")?;
+        // Attempts past their deadline were lost with a process that died: they stop counting.
+        sqlx::query("DELETE FROM verification_attempts WHERE username = $1 AND expires_at <= $2")
+            .bind(username)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        let in_flight: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM verification_attempts WHERE username = $1")
+                .bind(username)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        let refusal = if help_desk_lock != 0 {
+            Some(Refusal::Locked { until: None })
         } else if locked_until > at {
-            Refusal::Locked {
+            Some(Refusal::Locked {
                 until: Some(from_unix(locked_until)),
-            }
-        } else {
-            Refusal::TooManyAttempts {
+            })
+        } else if in_a_row + in_flight >= i64::from(self.policy.consecutive_failures) {
+            Some(Refusal::TooManyAttempts {
                 retry_at: from_unix(at + IN_FLIGHT_RETRY_SECONDS),
-            }
-        }))
+            })
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            tx.rollback().await?;
+            return Ok(Err(refusal));
+        }
+        let attempt = Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO verification_attempts (id, username, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(&attempt)
+        .bind(username)
+        .bind(at + i64::from(self.policy.attempt_deadline_seconds))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(attempt))
     }
 
     async fn reserve_client(

@@ -39,6 +39,7 @@ export const SERVICE_CODES = [
   'service_misconfigured',
   'internal',
   'unavailable',
+  'service_busy',
 ] as const;
 
 /** The app's own codes (docs/ipc.md). */

@@ -39,6 +39,34 @@ impl Proof {
     }
 }
 
+/// When every place in the verification queue is taken, ask to come back this much later.
+const BUSY_RETRY_SECONDS: i64 = 2;
+
+/// [`open_session`], run to its end on its own task: a client that hangs up mid-check does not
+/// cancel it, so the attempt is still counted and audited, and its hashing slot is freed only
+/// when its hash is done. Refused with [`RecoveryError::Busy`] when the verification queue is
+/// full, before anything is charged or checked.
+pub async fn open_session_to_the_end(
+    app: &App,
+    client: Client,
+    request: CreateSession,
+) -> Result<OpenedSession, RecoveryError> {
+    let Some(place) = app.verification_queue.enter() else {
+        app.metrics.count_verification("busy");
+        let now = app.clock.now();
+        let retry_at = now + time::Duration::seconds(BUSY_RETRY_SECONDS);
+        return Err(RecoveryError::Busy(RetryAt::new(retry_at, now)));
+    };
+    let app = app.clone();
+    let verification = tokio::spawn(async move {
+        let _place = place;
+        open_session(&app, &client, &request).await
+    });
+    verification.await.map_err(|error| {
+        RecoveryError::Internal(format!("the verification task failed: {error}"))
+    })?
+}
+
 pub async fn open_session(
     app: &App,
     client: &Client,

@@ -82,6 +82,11 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             ErrorCode::Locked,
             "Self-service recovery is locked for this account after too many attempts. Call the help desk to unlock it.",
         ),
+        E::Busy(retry) => Problem::new(
+            ErrorCode::ServiceBusy,
+            "The recovery service is busy checking other people's details. Nothing was checked; try again in a few seconds.",
+        )
+        .with_retry_at(retry.at),
         E::InvalidField(field) => {
             Problem::new(ErrorCode::InvalidField, field.message.clone()).with_field(field.field)
         }
@@ -211,7 +216,8 @@ impl IntoResponse for ApiError {
         }
         let retry_after = match &self {
             Self::Recovery(RecoveryError::TooManyAttempts(retry))
-            | Self::Recovery(RecoveryError::Locked(Some(retry))) => Some(retry.in_seconds),
+            | Self::Recovery(RecoveryError::Locked(Some(retry)))
+            | Self::Recovery(RecoveryError::Busy(retry)) => Some(retry.in_seconds),
             _ => None,
         };
         problem_response(&problem, retry_after)

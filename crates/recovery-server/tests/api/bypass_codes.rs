@@ -92,6 +92,7 @@ async fn five_hundred_parallel_redemptions_succeed_once(backend: Backend) {
         config.throttle.consecutive_failures = 10_000;
         config.throttle.daily_failures = 10_000;
         config.throttle.client_failures = 10_000;
+        config.throttle.verifications_in_flight = 10_000;
     })
     .await;
     let token = service.ada_token().await;

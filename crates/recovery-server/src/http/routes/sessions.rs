@@ -21,13 +21,15 @@ use crate::{
         (status = 201, description = "Verified; the session lasts 10 minutes", body = SessionCreated),
         (status = 401, description = "`verification_failed`, the same for every cause", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts` or `locked`, with `Retry-After` when known", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_busy`: too many verifications under way, nothing was checked; `Retry-After` says when to retry", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(app): State<App>,
     RequestClient(client): RequestClient,
     JsonBody(request): JsonBody<CreateSession>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    let opened = flows::verify::open_session(&app, &client, &request).await?;
+    // Run apart from this request: hanging up must not cancel a check half-way.
+    let opened = flows::verify::open_session_to_the_end(&app, client, request).await?;
     let created = SessionCreated {
         token: opened.token,
         expires_at: opened.expires_at,
