@@ -118,6 +118,8 @@ async fn a_killed_service_costs_at_most_the_deadline(backend: Backend) {
         .env("RECOVERY_PASSWORD_HASH__ITERATIONS", "1")
         .env("RECOVERY_ORGANISATION__NAME", "Example University")
         .env("RUST_LOG", "warn")
+        // Tests run in parallel: no two may bind the default admin port.
+        .env("RECOVERY_HTTP__ADMIN_LISTEN", "off")
         .kill_on_drop(true)
         .spawn()
         .unwrap();
