@@ -7,9 +7,11 @@
 mod support;
 
 mod audit_and_notifications;
+mod audit_chain;
 mod bad_input;
 mod bypass_codes;
 mod cli;
+mod crash_safety;
 mod duo;
 mod hardware_tokens;
 mod health_and_metrics;
