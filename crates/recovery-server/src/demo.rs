@@ -78,6 +78,12 @@ const PEOPLE: [DemoPerson; 4] = [
     },
 ];
 
+/// Whether the demo people are already in the database (a demo restarted on its old data).
+pub async fn is_loaded(app: &App) -> Result<bool, DemoError> {
+    let ada = app.directory.find_by_username(PEOPLE[0].username).await?;
+    Ok(ada.is_some())
+}
+
 /// Loads the demo people and their devices into the (fresh) database.
 pub async fn load(app: &App) -> Result<(), DemoError> {
     let now = app.clock.now();

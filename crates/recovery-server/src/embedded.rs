@@ -86,7 +86,10 @@ impl DemoService {
             },
         )
         .await?;
-        demo::load(&app).await?;
+        // A kept data folder already holds the demo people after the first start.
+        if !demo::is_loaded(&app).await? {
+            demo::load(&app).await?;
+        }
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(app.clone(), listener, async move {
             let _ = stopped.await;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     clock::to_unix,
-    storage::Database,
+    storage::{Database, UnitOfWork},
     token::{self, TokenHasher},
 };
 
@@ -39,6 +39,7 @@ impl Kiosks {
     /// A new kiosk waiting for enrollment, and its one-time token.
     pub async fn create_enrollment(
         &self,
+        work: &mut UnitOfWork,
         name: &str,
         valid_for: Duration,
         now: OffsetDateTime,
@@ -57,7 +58,7 @@ impl Kiosks {
         .bind(self.hasher.hash(ENROLLMENT, enrollment.expose()))
         .bind(to_unix(now + valid_for))
         .bind(to_unix(now))
-        .execute(self.db.pool())
+        .execute(work.conn().await?)
         .await?;
         Ok((kiosk, enrollment))
     }
@@ -65,6 +66,7 @@ impl Kiosks {
     /// Trades a valid, unused enrollment token for the kiosk's credential, once.
     pub async fn enroll(
         &self,
+        work: &mut UnitOfWork,
         enrollment: &Secret,
         now: OffsetDateTime,
     ) -> Result<Option<(Kiosk, Secret)>, sqlx::Error> {
@@ -78,7 +80,7 @@ impl Kiosks {
         .bind(self.hasher.hash(CREDENTIAL, credential.expose()))
         .bind(to_unix(now))
         .bind(&enrollment_hash)
-        .execute(self.db.pool())
+        .execute(work.conn().await?)
         .await?
         .rows_affected();
         if claimed != 1 {
@@ -86,7 +88,7 @@ impl Kiosks {
         }
         let row = sqlx::query("SELECT id, name FROM kiosks WHERE enrollment_hash = $1")
             .bind(&enrollment_hash)
-            .fetch_one(self.db.pool())
+            .fetch_one(work.conn().await?)
             .await?;
         let kiosk = Kiosk {
             id: row.try_get("id")?,

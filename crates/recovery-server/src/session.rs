@@ -1,7 +1,7 @@
 //! Recovery sessions: what a successful verification opens. The token is 256 random bits held
 //! by the app's Rust side; the service stores only its keyed hash. A session lasts 10 minutes
 //! (configuration) from verification and is never extended: binding a new factor needs a
-//! fresh verification.
+//! fresh verification. A person has one live session: opening one ends their older ones.
 
 use sqlx::Row;
 use time::{Duration, OffsetDateTime};
@@ -14,7 +14,7 @@ use crate::{
 };
 use recovery_api::Secret;
 
-use crate::storage::Database;
+use crate::storage::{Database, UnitOfWork};
 
 const PURPOSE: &str = "recovery-session";
 
@@ -26,6 +26,15 @@ pub struct Session {
     /// When the person verified: binding a new factor needs this to be recent.
     pub verified_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+}
+
+/// A session just opened: the token is shown once, to the person who verified.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: Secret,
+    pub expires_at: OffsetDateTime,
+    /// The person's older sessions that this one ended.
+    pub ended_older: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -48,14 +57,36 @@ impl Sessions {
         Self { db, hasher, ttl }
     }
 
+    /// Opens a session for the person inside `work`, ending their older sessions there too, so
+    /// that the new token, the end of the old ones and the audit record commit together.
+    /// Returns the token, its expiry and how many older sessions it ended.
     pub async fn open(
         &self,
+        work: &mut UnitOfWork,
         person: &PersonId,
         client: &str,
         now: OffsetDateTime,
-    ) -> Result<(Secret, OffsetDateTime), sqlx::Error> {
+    ) -> Result<NewSession, sqlx::Error> {
         let token = token::generate();
         let expires_at = now + self.ttl;
+        let conn = work.conn().await?;
+        // Queues concurrent sign-ins of one person, so exactly one session stays live.
+        sqlx::query(
+            "INSERT INTO session_person_locks (person_id, touched_at) VALUES ($1, $2) \
+             ON CONFLICT (person_id) DO UPDATE SET touched_at = $2",
+        )
+        .bind(&person.0)
+        .bind(to_unix(now))
+        .execute(&mut *conn)
+        .await?;
+        let ended = sqlx::query(
+            "UPDATE recovery_sessions SET ended_at = $1 WHERE person_id = $2 AND ended_at IS NULL",
+        )
+        .bind(to_unix(now))
+        .bind(&person.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
         sqlx::query(
             "INSERT INTO recovery_sessions (id, token_hash, person_id, client, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -66,9 +97,13 @@ impl Sessions {
         .bind(client)
         .bind(to_unix(now))
         .bind(to_unix(expires_at))
-        .execute(self.db.pool())
+        .execute(&mut *conn)
         .await?;
-        Ok((token, expires_at))
+        Ok(NewSession {
+            token,
+            expires_at,
+            ended_older: ended,
+        })
     }
 
     pub async fn authenticate(
@@ -98,14 +133,19 @@ impl Sessions {
         }))
     }
 
-    /// Ends the session; the token stops working at once.
-    pub async fn end(&self, session: &Session, now: OffsetDateTime) -> Result<(), sqlx::Error> {
+    /// Ends the session inside `work`; the token stops working once `work` commits.
+    pub async fn end(
+        &self,
+        work: &mut UnitOfWork,
+        session: &Session,
+        now: OffsetDateTime,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "UPDATE recovery_sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL",
         )
         .bind(to_unix(now))
         .bind(&session.id)
-        .execute(self.db.pool())
+        .execute(work.conn().await?)
         .await?;
         Ok(())
     }

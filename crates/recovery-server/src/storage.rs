@@ -7,7 +7,7 @@ use std::{str::FromStr, time::Duration};
 use sqlx::{
     any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
-    AnyPool, Executor,
+    Any, AnyConnection, AnyPool, Executor, Row, Transaction,
 };
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -67,9 +67,12 @@ impl Database {
             })
             .connect_with(options)
             .await?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        if !up_to_date(&pool, migrator).await {
+            migrator.run(&pool).await?;
         }
         Ok(Self { pool, backend })
     }
@@ -90,6 +93,111 @@ impl Database {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// One flow's local writes, committed together or not at all: the state change, the rows that
+/// go with it (a new session) and its audit record. A flow makes one, hands it to the MFA
+/// provider's state-changing method and to [`crate::audit::AuditLog::append`], then commits;
+/// dropping it uncommitted (an error, a cancelled request, a crash) rolls everything back.
+///
+/// The transaction begins lazily, at the first statement, so that slow work (password hashing,
+/// a call to the MFA system) happens before it and never while it holds locks. On SQLite it
+/// begins `IMMEDIATE`: it takes the write lock first, so a read followed by a write can never
+/// fail with `SQLITE_BUSY_SNAPSHOT` under concurrency. While one is open, the same task must not
+/// write through the pool (on SQLite that would wait for its own lock).
+pub struct UnitOfWork {
+    db: Database,
+    tx: Option<Transaction<'static, Any>>,
+}
+
+impl std::fmt::Debug for UnitOfWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitOfWork")
+            .field("begun", &self.tx.is_some())
+            .finish()
+    }
+}
+
+impl UnitOfWork {
+    pub fn new(db: &Database) -> Self {
+        Self {
+            db: db.clone(),
+            tx: None,
+        }
+    }
+
+    /// The transaction's connection, beginning the transaction on first use.
+    pub async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        let tx = match self.tx.take() {
+            Some(tx) => tx,
+            None => {
+                let (pool, backend) = (self.db.pool.clone(), self.db.backend);
+                // In a task of its own, so that a cancelled request cannot stop it half-way: a
+                // connection that began a transaction no guard owns yet would go back to the
+                // pool inside it (on SQLite holding the write lock). A finished task whose
+                // caller is gone drops the transaction, which rolls it back.
+                run_to_end(async move {
+                    match backend {
+                        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                        Backend::Postgres => pool.begin().await,
+                    }
+                })
+                .await?
+            }
+        };
+        Ok(&mut **self.tx.insert(tx))
+    }
+
+    /// Whether a statement ran: the transaction is open and holds its locks.
+    pub fn is_begun(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// Commits; once called, the commit completes even if the caller is cancelled.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.tx {
+            Some(tx) => run_to_end(tx.commit()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Gives the locks back now rather than when the connection is next used.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self.tx {
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Runs a database step that must not be cut half-way in a task of its own.
+async fn run_to_end<T: Send + 'static>(
+    step: impl std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'static,
+) -> Result<T, sqlx::Error> {
+    tokio::spawn(step)
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("a transaction step stopped: {error}")))?
+}
+
+/// Whether every migration is applied, unchanged. Then the service needs no right to change the
+/// schema: on PostgreSQL its role may be one that cannot (docs/postgres-roles.md), and the
+/// owner runs `recovery-server migrate`.
+async fn up_to_date(pool: &AnyPool, migrator: &Migrator) -> bool {
+    let Ok(rows) = sqlx::query("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+    else {
+        return false;
+    };
+    let applied: Vec<(i64, Vec<u8>)> = rows
+        .iter()
+        .filter_map(|row| Some((row.try_get("version").ok()?, row.try_get("checksum").ok()?)))
+        .collect();
+    migrator.iter().all(|migration| {
+        applied.iter().any(|(version, checksum)| {
+            *version == migration.version && **checksum == *migration.checksum
+        })
+    })
 }
 
 /// `sqlite://path` creates the file when missing.

@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 use crate::{
     app::{App, AppOptions},
     config::Config,
+    storage::Database,
 };
 
 #[derive(Debug, Parser)]
@@ -44,9 +45,12 @@ enum Command {
     BypassCode(bypass_code::BypassCodeCommand),
     /// Unlock self-service for a person locked out by too many attempts.
     Unlock(unlock::UnlockArgs),
-    /// Read the audit log.
+    /// Read the audit log, and check that it was not tampered with.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Bring the database schema up to date and exit; run it as the schema's owner when the
+    /// service's own role may not change the schema (docs/postgres-roles.md).
+    Migrate,
     /// Enroll help-desk kiosks.
     #[command(subcommand)]
     Kiosk(kiosk::KioskCommand),
@@ -90,7 +94,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Directory(command) => command.run(&open(config).await?).await,
         Command::BypassCode(command) => command.run(&open(config).await?).await,
         Command::Unlock(args) => args.run(&open(config).await?).await,
-        Command::Audit(command) => command.run(&open(config).await?).await,
+        Command::Audit(command) => {
+            let app = match command.needs_database() {
+                true => Some(open(config).await?),
+                false => None,
+            };
+            command.run(app.as_ref()).await
+        }
+        Command::Migrate => {
+            let db = Database::open(&config.database_url).await?;
+            db.close().await;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
         Command::Kiosk(command) => command.run(&open(config).await?).await,
         Command::Tokens(command) => command.run(&open(config).await?).await,
     }

@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// (`GET /v1/demo/outbox`).
     #[arg(long)]
     demo: bool,
+    /// With `--demo`: keep the demo database in this folder (created when missing, reused on
+    /// the next start) instead of a temporary one.
+    #[arg(long, requires = "demo", value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
@@ -35,7 +39,11 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         }
     };
     if args.demo {
-        let service = DemoService::start(config).await?;
+        if let Some(dir) = &args.data_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot make the folder {}", dir.display()))?;
+        }
+        let service = DemoService::start_in(config, args.data_dir.as_deref()).await?;
         println!(
             "Recovery Desk service listening on {} (demo: try user ada, password \
              correct-horse-battery, date of birth 1985-12-10, PIN 246810)",

@@ -11,6 +11,7 @@ use crate::{
     error::RecoveryError,
     flows::notice,
     notify::AccountEvent,
+    storage::UnitOfWork,
 };
 
 pub async fn list(app: &App, person: &Person) -> Result<Vec<Authenticator>, RecoveryError> {
@@ -25,7 +26,11 @@ pub async fn rename(
     name: &str,
 ) -> Result<Authenticator, RecoveryError> {
     let name = check_name(name, false)?;
-    let renamed = app.mfa.rename_authenticator(person, id, &name).await?;
+    let mut work = UnitOfWork::new(&app.db);
+    let renamed = app
+        .mfa
+        .rename_authenticator(&mut work, person, id, &name)
+        .await?;
     let record = AuditRecord {
         event: AuditEvent::AuthenticatorRenamed,
         outcome: Outcome::Success,
@@ -33,7 +38,8 @@ pub async fn rename(
         client: &client.label,
         detail: json!({ "authenticator_id": id }),
     };
-    app.audit.record(app.clock.now(), record).await?;
+    app.audit.append(&mut work, app.clock.now(), record).await?;
+    work.commit().await?;
     Ok(renamed)
 }
 
@@ -45,9 +51,10 @@ pub async fn remove(
     id: &str,
     reason: RemovalReason,
 ) -> Result<Authenticator, RecoveryError> {
+    let mut work = UnitOfWork::new(&app.db);
     let removed = app
         .mfa
-        .remove_authenticator(person, id, reason, app.clock.now())
+        .remove_authenticator(&mut work, person, id, reason, app.clock.now())
         .await?;
     let detail = json!({ "authenticator_id": id, "reason": reason.as_str() });
     let notice = AccountEvent::DeviceRemoved {
@@ -58,6 +65,7 @@ pub async fn remove(
         app,
         client,
         person,
+        work,
         AuditEvent::AuthenticatorRemoved,
         detail,
         notice,

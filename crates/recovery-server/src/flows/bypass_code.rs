@@ -1,5 +1,6 @@
 //! Issuing bypass codes: by the person in a recovery session, or by the help desk.
-//! Every code issued is audited and announced on every notification address.
+//! Every code issued is audited in the same transaction that stores it, then announced on
+//! every notification address: a code a client was told about always has its audit record.
 
 use serde_json::json;
 use time::Duration;
@@ -13,6 +14,7 @@ use crate::{
     flows::notice,
     mfa::{BypassCodeOrigin, IssuedBypassCode},
     notify::AccountEvent,
+    storage::UnitOfWork,
 };
 
 pub async fn issue(
@@ -25,11 +27,11 @@ pub async fn issue(
     let now = app.clock.now();
     let valid_for = valid_for
         .unwrap_or_else(|| Duration::seconds(i64::from(app.config.bypass_code.valid_seconds)));
+    let mut work = UnitOfWork::new(&app.db);
     let issued = app
         .mfa
-        .issue_bypass_code(person, origin, valid_for, now)
+        .issue_bypass_code(&mut work, person, origin, valid_for, now)
         .await?;
-    app.metrics.bypass_codes_issued.inc();
     let record = AuditRecord {
         event: AuditEvent::BypassCodeIssued,
         outcome: Outcome::Success,
@@ -40,7 +42,9 @@ pub async fn issue(
             "valid_seconds": valid_for.whole_seconds(),
         }),
     };
-    app.audit.record(now, record).await?;
+    app.audit.append(&mut work, now, record).await?;
+    work.commit().await?;
+    app.metrics.bypass_codes_issued.inc();
     let event = match origin {
         BypassCodeOrigin::SelfService => AccountEvent::BypassCodeCreated,
         BypassCodeOrigin::HelpDesk => AccountEvent::HelpDeskBypassCodeCreated,

@@ -4,13 +4,8 @@ use recovery_api::{authenticator::Authenticator, Secret};
 use serde_json::json;
 
 use crate::{
-    app::App,
-    audit::{AuditEvent, AuditRecord, Outcome},
-    client::Client,
-    directory::Person,
-    error::RecoveryError,
-    flows::notice,
-    notify::AccountEvent,
+    app::App, audit::AuditEvent, client::Client, directory::Person, error::RecoveryError,
+    flows::notice, notify::AccountEvent, storage::UnitOfWork,
 };
 
 pub async fn resync(
@@ -30,7 +25,12 @@ pub async fn resync(
             },
         ));
     }
-    match app.mfa.resync_hardware_token(person, token_id, codes).await {
+    let mut work = UnitOfWork::new(&app.db);
+    match app
+        .mfa
+        .resync_hardware_token(&mut work, person, token_id, codes)
+        .await
+    {
         Ok(token) => {
             let detail = json!({ "authenticator_id": token.id, "codes": codes.len() });
             let notice = AccountEvent::HardwareTokenResynced {
@@ -40,6 +40,7 @@ pub async fn resync(
                 app,
                 client,
                 person,
+                work,
                 AuditEvent::HardwareTokenResynced,
                 detail,
                 notice,
@@ -50,14 +51,16 @@ pub async fn resync(
         Err(error) => {
             let error = RecoveryError::from(error);
             if matches!(error, RecoveryError::ResyncFailed) {
-                let record = AuditRecord {
-                    event: AuditEvent::HardwareTokenResyncFailed,
-                    outcome: Outcome::Failure,
-                    person: Some(person),
-                    client: &client.label,
-                    detail: json!({ "authenticator_id": token_id }),
-                };
-                app.audit.record(app.clock.now(), record).await?;
+                let detail = json!({ "authenticator_id": token_id });
+                notice::record_failure(
+                    app,
+                    client,
+                    person,
+                    work,
+                    AuditEvent::HardwareTokenResyncFailed,
+                    detail,
+                )
+                .await?;
             }
             Err(error)
         }

@@ -10,6 +10,7 @@ use crate::{
     client::Client,
     error::RecoveryError,
     kiosk::Kiosk,
+    storage::UnitOfWork,
 };
 
 pub async fn create_enrollment(app: &App, name: &str) -> Result<(Kiosk, Secret), RecoveryError> {
@@ -24,7 +25,11 @@ pub async fn create_enrollment(app: &App, name: &str) -> Result<(Kiosk, Secret),
     }
     let now = app.clock.now();
     let valid_for = Duration::hours(i64::from(app.config.kiosk.enrollment_valid_hours));
-    let (kiosk, token) = app.kiosks.create_enrollment(name, valid_for, now).await?;
+    let mut work = UnitOfWork::new(&app.db);
+    let (kiosk, token) = app
+        .kiosks
+        .create_enrollment(&mut work, name, valid_for, now)
+        .await?;
     let record = AuditRecord {
         event: AuditEvent::KioskTokenIssued,
         outcome: Outcome::Success,
@@ -32,7 +37,8 @@ pub async fn create_enrollment(app: &App, name: &str) -> Result<(Kiosk, Secret),
         client: &Client::admin_cli().label,
         detail: json!({ "kiosk_id": kiosk.id, "kiosk_name": kiosk.name }),
     };
-    app.audit.record(now, record).await?;
+    app.audit.append(&mut work, now, record).await?;
+    work.commit().await?;
     Ok((kiosk, token))
 }
 
@@ -42,7 +48,9 @@ pub async fn enroll(
     enrollment_token: &Secret,
 ) -> Result<(Kiosk, Secret), RecoveryError> {
     let now = app.clock.now();
-    let Some((kiosk, credential)) = app.kiosks.enroll(enrollment_token, now).await? else {
+    let mut work = UnitOfWork::new(&app.db);
+    let Some((kiosk, credential)) = app.kiosks.enroll(&mut work, enrollment_token, now).await?
+    else {
         let record = AuditRecord {
             event: AuditEvent::KioskEnrolled,
             outcome: Outcome::Failure,
@@ -50,7 +58,8 @@ pub async fn enroll(
             client: &client.label,
             detail: json!({}),
         };
-        app.audit.record(now, record).await?;
+        app.audit.append(&mut work, now, record).await?;
+        work.commit().await?;
         return Err(RecoveryError::EnrollmentTokenInvalid);
     };
     let record = AuditRecord {
@@ -60,6 +69,7 @@ pub async fn enroll(
         client: &client.label,
         detail: json!({ "kiosk_id": kiosk.id, "kiosk_name": kiosk.name }),
     };
-    app.audit.record(now, record).await?;
+    app.audit.append(&mut work, now, record).await?;
+    work.commit().await?;
     Ok((kiosk, credential))
 }

@@ -11,6 +11,7 @@ use crate::{
     directory::Person,
     error::RecoveryError,
     notify::{AccountEvent, EventNotice, Message},
+    storage::UnitOfWork,
 };
 use recovery_api::demo::Channel;
 
@@ -51,11 +52,13 @@ pub async fn tell_person(
     Ok(())
 }
 
-/// The usual end of a change: one audit record, then the notice to the person.
+/// The usual end of a change: its audit record joins the change in `work`, both commit, and
+/// only then is the person told (never about a change that did not happen).
 pub async fn record_change(
     app: &App,
     client: &Client,
     person: &Person,
+    mut work: UnitOfWork,
     audit_event: AuditEvent,
     detail: serde_json::Value,
     notice: AccountEvent,
@@ -68,6 +71,29 @@ pub async fn record_change(
         client: &client.label,
         detail,
     };
-    app.audit.record(now, record).await?;
+    app.audit.append(&mut work, now, record).await?;
+    work.commit().await?;
     tell_person(app, client, person, notice, now).await
+}
+
+/// A failure worth auditing: its record commits with what the provider wrote in `work` on the
+/// way (a claimed registration, a discarded phone).
+pub async fn record_failure(
+    app: &App,
+    client: &Client,
+    person: &Person,
+    mut work: UnitOfWork,
+    audit_event: AuditEvent,
+    detail: serde_json::Value,
+) -> Result<(), RecoveryError> {
+    let record = AuditRecord {
+        event: audit_event,
+        outcome: Outcome::Failure,
+        person: Some(person),
+        client: &client.label,
+        detail,
+    };
+    app.audit.append(&mut work, app.clock.now(), record).await?;
+    work.commit().await?;
+    Ok(())
 }

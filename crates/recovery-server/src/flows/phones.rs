@@ -15,6 +15,7 @@ use crate::{
     otp,
     phone_number::{parse_extension, E164Number},
     session::Session,
+    storage::UnitOfWork,
 };
 
 pub async fn add_landline(
@@ -33,9 +34,16 @@ pub async fn add_landline(
     let number = E164Number::parse_landline(&request.number, &app.config.phone_region)?;
     let extension = parse_extension(request.extension.as_deref())?;
     require_fresh(app, session)?;
+    let mut work = UnitOfWork::new(&app.db);
     let pending = app
         .mfa
-        .add_landline(person, &number, extension.as_deref(), app.clock.now())
+        .add_landline(
+            &mut work,
+            person,
+            &number,
+            extension.as_deref(),
+            app.clock.now(),
+        )
         .await?;
     let detail = json!({ "phone_id": pending.id, "number_hint": pending.number_hint, "extension": extension.is_some() });
     let notice = AccountEvent::LandlineAdded {
@@ -45,6 +53,7 @@ pub async fn add_landline(
         app,
         client,
         person,
+        work,
         AuditEvent::LandlineAdded,
         detail,
         notice,
@@ -69,9 +78,10 @@ pub async fn verify_landline(
             ));
         }
     }
+    let mut work = UnitOfWork::new(&app.db);
     match app
         .mfa
-        .verify_phone(person, phone_id, code, app.clock.now())
+        .verify_phone(&mut work, person, phone_id, code, app.clock.now())
         .await
     {
         Ok(PhoneCheck::Verified(phone)) => {
@@ -86,6 +96,7 @@ pub async fn verify_landline(
                 app,
                 client,
                 person,
+                work,
                 AuditEvent::LandlineVerified,
                 detail,
                 notice,
@@ -101,14 +112,15 @@ pub async fn verify_landline(
                 }
                 _ => json!({ "phone_id": phone_id, "discarded": true }),
             };
-            let record = AuditRecord {
-                event: AuditEvent::LandlineVerificationFailed,
-                outcome: Outcome::Failure,
-                person: Some(person),
-                client: &client.label,
+            notice::record_failure(
+                app,
+                client,
+                person,
+                work,
+                AuditEvent::LandlineVerificationFailed,
                 detail,
-            };
-            app.audit.record(app.clock.now(), record).await?;
+            )
+            .await?;
             Err(error.into())
         }
         Err(error) => Err(error.into()),
@@ -125,9 +137,10 @@ pub async fn create_activation(
 ) -> Result<Activation, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
+    let mut work = UnitOfWork::new(&app.db);
     let activation = app
         .mfa
-        .create_activation(person, phone_id, app.clock.now())
+        .create_activation(&mut work, person, phone_id, app.clock.now())
         .await?;
     let detail = json!({ "phone_id": phone_id, "delivery": "shown" });
     let notice = AccountEvent::ActivationLinkCreated { device };
@@ -135,6 +148,7 @@ pub async fn create_activation(
         app,
         client,
         person,
+        work,
         AuditEvent::ActivationLinkCreated,
         detail,
         notice,
@@ -153,9 +167,10 @@ pub async fn text_activation(
 ) -> Result<ActivationTexted, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
+    let mut work = UnitOfWork::new(&app.db);
     let sent = app
         .mfa
-        .send_activation_sms(person, phone_id, app.clock.now())
+        .send_activation_sms(&mut work, person, phone_id, app.clock.now())
         .await?;
     let detail = json!({ "phone_id": phone_id, "delivery": "sms" });
     let notice = AccountEvent::ActivationLinkCreated { device };
@@ -163,6 +178,7 @@ pub async fn text_activation(
         app,
         client,
         person,
+        work,
         AuditEvent::ActivationLinkCreated,
         detail,
         notice,
@@ -185,7 +201,9 @@ pub async fn redeem_activation(
     if !looks_right {
         return Err(RecoveryError::ActivationInvalid);
     }
-    let activated = app.mfa.redeem_activation(code, app.clock.now()).await?;
+    let mut work = UnitOfWork::new(&app.db);
+    let now = app.clock.now();
+    let activated = app.mfa.redeem_activation(&mut work, code, now).await?;
     let person = app
         .directory
         .person(&activated.person_id)
@@ -196,20 +214,21 @@ pub async fn redeem_activation(
         &app.config.organisation.name,
         &person.username,
     );
+    let record = AuditRecord {
+        event: AuditEvent::PhoneAppReactivated,
+        outcome: Outcome::Success,
+        person: Some(&person),
+        client: &client.label,
+        detail: json!({ "phone_id": activated.phone_id }),
+    };
+    app.audit.append(&mut work, now, record).await?;
+    work.commit().await?;
+    // Listing devices may tidy expired ones up: only after the commit.
     let device = device_name(app, &person, &activated.phone_id)
         .await
         .unwrap_or_default();
-    let detail = json!({ "phone_id": activated.phone_id });
     let notice = AccountEvent::PhoneAppReactivated { device };
-    notice::record_change(
-        app,
-        client,
-        &person,
-        AuditEvent::PhoneAppReactivated,
-        detail,
-        notice,
-    )
-    .await?;
+    notice::tell_person(app, client, &person, notice, now).await?;
     Ok(uri)
 }
 

@@ -16,6 +16,7 @@ use crate::{
     flows::{notice, session::require_fresh},
     notify::AccountEvent,
     session::Session,
+    storage::UnitOfWork,
 };
 
 pub async fn start(
@@ -25,9 +26,10 @@ pub async fn start(
     person: &Person,
 ) -> Result<RegistrationStarted, RecoveryError> {
     require_fresh(app, session)?;
+    let mut work = UnitOfWork::new(&app.db);
     let started = app
         .mfa
-        .start_security_key_registration(person, app.clock.now())
+        .start_security_key_registration(&mut work, person, app.clock.now())
         .await?;
     let record = AuditRecord {
         event: AuditEvent::SecurityKeyRegistrationStarted,
@@ -36,7 +38,8 @@ pub async fn start(
         client: &client.label,
         detail: json!({ "registration_id": started.id }),
     };
-    app.audit.record(app.clock.now(), record).await?;
+    app.audit.append(&mut work, app.clock.now(), record).await?;
+    work.commit().await?;
     Ok(started)
 }
 
@@ -50,9 +53,11 @@ pub async fn finish(
 ) -> Result<Authenticator, RecoveryError> {
     let name = super::authenticators::check_name(&request.name, true)?;
     require_fresh(app, session)?;
+    let mut work = UnitOfWork::new(&app.db);
     let result = app
         .mfa
         .finish_security_key_registration(
+            &mut work,
             person,
             registration_id,
             &name,
@@ -70,6 +75,7 @@ pub async fn finish(
                 app,
                 client,
                 person,
+                work,
                 AuditEvent::SecurityKeyRegistered,
                 detail,
                 notice,
@@ -79,14 +85,16 @@ pub async fn finish(
         }
         Err(error) => {
             let error = RecoveryError::from(error);
-            let record = AuditRecord {
-                event: AuditEvent::SecurityKeyRegistrationFailed,
-                outcome: Outcome::Failure,
-                person: Some(person),
-                client: &client.label,
-                detail: json!({ "registration_id": registration_id, "reason": error.to_string() }),
-            };
-            app.audit.record(app.clock.now(), record).await?;
+            let detail = json!({ "registration_id": registration_id, "reason": error.to_string() });
+            notice::record_failure(
+                app,
+                client,
+                person,
+                work,
+                AuditEvent::SecurityKeyRegistrationFailed,
+                detail,
+            )
+            .await?;
             Err(error)
         }
     }

@@ -10,6 +10,7 @@ use crate::{
     directory::Person,
     error::RecoveryError,
     session::{Session, SessionRejection},
+    storage::UnitOfWork,
 };
 
 /// The live session a bearer token names, and its person.
@@ -35,7 +36,8 @@ pub async fn end(
     person: &Person,
 ) -> Result<(), RecoveryError> {
     let now = app.clock.now();
-    app.sessions.end(session, now).await?;
+    let mut work = UnitOfWork::new(&app.db);
+    app.sessions.end(&mut work, session, now).await?;
     let record = AuditRecord {
         event: AuditEvent::SessionEnded,
         outcome: Outcome::Success,
@@ -43,7 +45,8 @@ pub async fn end(
         client: &client.label,
         detail: json!({}),
     };
-    app.audit.record(now, record).await?;
+    app.audit.append(&mut work, now, record).await?;
+    work.commit().await?;
     Ok(())
 }
 

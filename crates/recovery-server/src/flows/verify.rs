@@ -12,6 +12,7 @@ use crate::{
     directory::{Person, RecoveryKnowledge},
     error::{RecoveryError, RetryAt},
     mfa::Passcode,
+    storage::UnitOfWork,
     throttle::{AfterFailure, Refusal},
 };
 
@@ -108,6 +109,9 @@ pub async fn open_session(
         }
     };
 
+    // The passcode's consumption, the new session (ending the older ones) and the audit record
+    // commit together or not at all.
+    let mut work = UnitOfWork::new(&app.db);
     let verified = match &proof {
         Proof::Knowledge(knowledge) => {
             app.directory
@@ -122,7 +126,7 @@ pub async fn open_session(
             {
                 Some(person) => app
                     .mfa
-                    .redeem_passcode(&person, passcode, now)
+                    .redeem_passcode(&mut work, &person, passcode, now)
                     .await?
                     .then_some(person),
                 None => {
@@ -137,6 +141,8 @@ pub async fn open_session(
     };
 
     let Some(person) = verified else {
+        // A code found already spent leaves the transaction open: give its lock back first.
+        work.rollback().await?;
         let after = app.throttle.failed(reservation, now).await?;
         app.metrics.count_verification("failure");
         let known = app.directory.find_by_username(&username).await?;
@@ -164,23 +170,25 @@ pub async fn open_session(
         });
     };
 
+    let session = app
+        .sessions
+        .open(&mut work, &person.id, &client.label, now)
+        .await?;
+    let record = AuditRecord {
+        event: AuditEvent::SessionOpened,
+        outcome: Outcome::Success,
+        person: Some(&person),
+        client: &client.label,
+        detail: json!({ "method": proof.method(), "ended_sessions": session.ended_older }),
+    };
+    app.audit.append(&mut work, now, record).await?;
+    work.commit().await?;
+    // After the commit: on SQLite the open transaction holds the one write lock.
     app.throttle.succeeded(reservation).await?;
-    let (token, expires_at) = app.sessions.open(&person.id, &client.label, now).await?;
     app.metrics.count_verification("success");
-    let detail = json!({ "method": proof.method() });
-    record(
-        app,
-        now,
-        AuditEvent::SessionOpened,
-        Outcome::Success,
-        Some(&person),
-        client,
-        detail,
-    )
-    .await?;
     Ok(OpenedSession {
-        token,
-        expires_at,
+        token: session.token,
+        expires_at: session.expires_at,
         person,
     })
 }

@@ -26,6 +26,7 @@ use crate::{
     phone_number::E164Number,
     sealed::SealError,
     security_key::SecurityKeyError,
+    storage::UnitOfWork,
     telephony::TelephonyError,
 };
 
@@ -136,6 +137,14 @@ pub enum ProviderError {
 
 /// What the service asks of the system of record. Device ids are the provider's; a device
 /// that is not the person's is [`ProviderError::NotFound`], never someone else's.
+///
+/// Every method that changes state takes the flow's [`UnitOfWork`]: the provider writes its
+/// local rows there, and the flow adds its audit record (and at sign-in the session) and
+/// commits them together, so a crash leaves either all of them or none. A provider does its
+/// slow work (hashing) and its reads before its first write to `work`, never while it holds
+/// the transaction, and does not write through its own pool connections after that write.
+/// A remote system of record (Duo) cannot join the transaction: its doc says what a crash
+/// between its answer and the commit leaves.
 #[async_trait]
 pub trait MfaProvider: Send + Sync {
     async fn authenticators(
@@ -146,6 +155,7 @@ pub trait MfaProvider: Send + Sync {
 
     async fn issue_bypass_code(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         origin: BypassCodeOrigin,
         valid_for: Duration,
@@ -156,6 +166,7 @@ pub trait MfaProvider: Send + Sync {
     /// exactly one returns `true`.
     async fn redeem_passcode(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         passcode: &Passcode,
         now: OffsetDateTime,
@@ -164,6 +175,7 @@ pub trait MfaProvider: Send + Sync {
     /// Adds a landline as pending and places the call that proves it.
     async fn add_landline(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         number: &E164Number,
         extension: Option<&str>,
@@ -173,6 +185,7 @@ pub trait MfaProvider: Send + Sync {
     /// Checks the proof: the spoken code for `voice_call`, none for `answer_call`.
     async fn verify_phone(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         code: Option<&Secret>,
@@ -181,6 +194,7 @@ pub trait MfaProvider: Send + Sync {
 
     async fn create_activation(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
@@ -189,6 +203,7 @@ pub trait MfaProvider: Send + Sync {
     /// Texts a new activation link to the phone; returns it and the number's hint.
     async fn send_activation_sms(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
@@ -197,18 +212,21 @@ pub trait MfaProvider: Send + Sync {
     /// Redeems an activation link (providers whose links point elsewhere never see this).
     async fn redeem_activation(
         &self,
+        work: &mut UnitOfWork,
         code: &Secret,
         now: OffsetDateTime,
     ) -> Result<ActivatedApp, ProviderError>;
 
     async fn start_security_key_registration(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         now: OffsetDateTime,
     ) -> Result<RegistrationStarted, ProviderError>;
 
     async fn finish_security_key_registration(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         registration_id: &str,
         name: &str,
@@ -218,6 +236,7 @@ pub trait MfaProvider: Send + Sync {
 
     async fn rename_authenticator(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         name: &str,
@@ -226,6 +245,7 @@ pub trait MfaProvider: Send + Sync {
     /// Moves a hardware token's counter to where 2 or 3 consecutive codes say it is.
     async fn resync_hardware_token(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         codes: &[Secret],
@@ -234,6 +254,7 @@ pub trait MfaProvider: Send + Sync {
     /// Disables the device at once.
     async fn remove_authenticator(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         reason: RemovalReason,

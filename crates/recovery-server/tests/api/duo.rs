@@ -337,7 +337,8 @@ async fn duo_faults_give_clear_answers(backend: Backend) {
     }
     setup.duo.clear_faults();
     tokio::time::sleep(StdDuration::from_millis(200)).await;
-    let _still_open = service.ada_token().await;
+    // Sign-in still works, and its session is the one used from here on.
+    let token = service.ada_token().await;
 
     setup
         .duo

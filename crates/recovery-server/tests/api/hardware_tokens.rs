@@ -82,6 +82,9 @@ async fn a_token_resyncs_from_consecutive_codes(backend: Backend) {
         .sign_in_with_passcode(GRACE.0, GRACE.1, &code(504))
         .await;
     assert_eq!(next.status(), StatusCode::CREATED, "in step again");
+    // That sign-in ended the older session: the replay comes with the new one.
+    let next: Value = next.json().await.unwrap();
+    let token = next["token"].as_str().unwrap().to_owned();
     let replay = resync(&service, &token, &id, json!([code(501), code(502)])).await;
     expect_problem(replay, 422, "resync_failed").await;
     let notices = service.outbox().await;

@@ -7,12 +7,14 @@
 mod support;
 
 mod audit_and_notifications;
+mod audit_chain;
 mod bad_input;
 mod bypass_codes;
 mod cancel_safety;
 mod cli;
 mod clients;
 mod connections;
+mod crash_safety;
 mod duo;
 mod equal_work;
 mod every_route;

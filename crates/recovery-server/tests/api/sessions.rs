@@ -1,7 +1,7 @@
 //! Identify and verify, the passcode path, session lifetime and ending.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
 use crate::{
@@ -17,6 +17,7 @@ on_both_databases!(
     session_expires_after_ten_minutes,
     ended_session_token_stops_working,
     authenticators_list_the_persons_devices,
+    a_new_sign_in_ends_the_persons_older_sessions,
 );
 
 async fn date_of_birth_and_pin_open_a_ten_minute_session(backend: Backend) {
@@ -151,6 +152,47 @@ async fn ended_session_token_stops_working(backend: Backend) {
         .await
         .unwrap();
     expect_problem(end_again, 401, "session_invalid").await;
+    service.stop().await;
+}
+
+async fn a_new_sign_in_ends_the_persons_older_sessions(backend: Backend) {
+    let service = TestService::start(backend).await;
+    let first = service.ada_token().await;
+    let second = service.ada_token().await;
+    let old = service.get_with("/v1/me/authenticators", &first).await;
+    expect_problem(old, 401, "session_invalid").await;
+    let current = service.get_with("/v1/me/authenticators", &second).await;
+    assert_eq!(current.status(), StatusCode::OK);
+    // Signing in with a passcode ends them too; someone else's session is not touched.
+    let grace = service
+        .sign_in("grace", "nanosecond-wire-30cm", "1976-12-09", "135790")
+        .await;
+    assert_eq!(grace.status(), StatusCode::CREATED);
+    let grace: Value = grace.json().await.unwrap();
+    let code = service.bypass_code(&second).await;
+    let third = service
+        .sign_in_with_passcode(ADA, ADA_PASSWORD, &code)
+        .await;
+    assert_eq!(third.status(), StatusCode::CREATED);
+    let third: Value = third.json().await.unwrap();
+    let old = service.get_with("/v1/me/authenticators", &second).await;
+    expect_problem(old, 401, "session_invalid").await;
+    let current = service
+        .get_with("/v1/me/authenticators", third["token"].as_str().unwrap())
+        .await;
+    assert_eq!(current.status(), StatusCode::OK);
+    let other = service
+        .get_with("/v1/me/authenticators", grace["token"].as_str().unwrap())
+        .await;
+    assert_eq!(other.status(), StatusCode::OK);
+    let opened: Vec<_> = service
+        .audit()
+        .await
+        .into_iter()
+        .filter(|r| r.event == "session_opened" && r.username.as_deref() == Some(ADA))
+        .map(|r| r.detail["ended_sessions"].clone())
+        .collect();
+    assert_eq!(opened, [json!(0), json!(1), json!(1)]);
     service.stop().await;
 }
 

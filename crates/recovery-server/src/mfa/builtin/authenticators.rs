@@ -16,6 +16,7 @@ use crate::{
     directory::Person,
     mfa::ProviderError,
     phone_number::E164Number,
+    storage::UnitOfWork,
 };
 
 /// A phone to seed (demo data).
@@ -96,10 +97,12 @@ impl BuiltinProvider {
 
     pub(super) async fn rename(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         name: &str,
     ) -> Result<Authenticator, ProviderError> {
+        let before = self.authenticator(person, id).await?;
         let renamed = sqlx::query(
             "UPDATE authenticators SET name = $1 WHERE id = $2 AND person_id = $3 \
              AND status <> 'disabled'",
@@ -107,25 +110,29 @@ impl BuiltinProvider {
         .bind(name)
         .bind(id)
         .bind(&person.id.0)
-        .execute(self.db.pool())
+        .execute(work.conn().await?)
         .await?
         .rows_affected();
         if renamed == 0 {
             return Err(ProviderError::NotFound);
         }
-        self.authenticator(person, id).await
+        Ok(Authenticator {
+            name: name.to_owned(),
+            ..before
+        })
     }
 
     /// Disables the device at once; what was pending for it goes too.
     pub(super) async fn remove(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         reason: RemovalReason,
         now: OffsetDateTime,
     ) -> Result<Authenticator, ProviderError> {
         let removed = self.authenticator(person, id).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let tx = work.conn().await?;
         let disabled = sqlx::query(
             "UPDATE authenticators SET status = 'disabled', disabled_at = $1, disabled_reason = $2, \
              otp_secret = NULL WHERE id = $3 AND person_id = $4 AND status <> 'disabled'",
@@ -151,7 +158,6 @@ impl BuiltinProvider {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         Ok(Authenticator {
             status: AuthenticatorStatus::Disabled,
             ..removed
@@ -181,17 +187,27 @@ impl BuiltinProvider {
     }
 
     pub(super) async fn discard_pending(&self, phone_id: &str) -> Result<(), sqlx::Error> {
-        let mut tx = self.db.pool().begin().await?;
-        sqlx::query("DELETE FROM phone_verifications WHERE phone_id = $1")
-            .bind(phone_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM authenticators WHERE id = $1 AND status = 'pending'")
-            .bind(phone_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        let mut work = UnitOfWork::new(&self.db);
+        discard_pending_in(&mut work, phone_id).await?;
+        work.commit().await
     }
+}
+
+/// [`BuiltinProvider::discard_pending`] inside a flow's unit of work.
+pub(super) async fn discard_pending_in(
+    work: &mut UnitOfWork,
+    phone_id: &str,
+) -> Result<(), sqlx::Error> {
+    let tx = work.conn().await?;
+    sqlx::query("DELETE FROM phone_verifications WHERE phone_id = $1")
+        .bind(phone_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM authenticators WHERE id = $1 AND status = 'pending'")
+        .bind(phone_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 pub(super) fn phone_type_name(phone_type: PhoneType) -> &'static str {

@@ -12,6 +12,7 @@ use crate::{
     directory::Person,
     mfa::{BypassCode, BypassCodeOrigin, IssuedBypassCode, Passcode, ProviderError},
     otp::{self, OtpSecret},
+    storage::UnitOfWork,
 };
 
 /// How far ahead of its counter a hardware token may be at sign-in (resync covers more).
@@ -20,6 +21,7 @@ const SIGN_IN_HOTP_WINDOW: u64 = 10;
 impl BuiltinProvider {
     pub(super) async fn issue_code(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         origin: BypassCodeOrigin,
         valid_for: Duration,
@@ -28,22 +30,23 @@ impl BuiltinProvider {
         let code = BypassCode::generate();
         let code_hash = self.hasher.hash(code.secret().expose().as_bytes()).await?;
         let expires_at = now + valid_for;
-        self.store_code(person, origin, &code_hash, now, expires_at)
+        self.store_code(work, person, origin, &code_hash, now, expires_at)
             .await?;
         Ok(IssuedBypassCode { code, expires_at })
     }
 
-    /// Revokes the previous self-service code and stores the new one, in one transaction that
-    /// first takes the person's lock row, so concurrent issuing leaves exactly one live code.
+    /// Revokes the previous self-service code and stores the new one in `work`, first taking the
+    /// person's lock row, so concurrent issuing leaves exactly one live code.
     async fn store_code(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         origin: BypassCodeOrigin,
         code_hash: &str,
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.db.pool().begin().await?;
+        let tx = work.conn().await?;
         sqlx::query(
             "INSERT INTO mfa_person_locks (person_id, touched_at) VALUES ($1, $2) \
              ON CONFLICT (person_id) DO UPDATE SET touched_at = $2",
@@ -74,30 +77,33 @@ impl BuiltinProvider {
         .bind(to_unix(expires_at))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await
+        Ok(())
     }
 
     pub(super) async fn redeem(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         passcode: &Passcode,
         now: OffsetDateTime,
     ) -> Result<bool, ProviderError> {
         match passcode.kind() {
-            PasscodeKind::BypassCode => self.redeem_bypass_code(person, passcode, now).await,
+            PasscodeKind::BypassCode => self.redeem_bypass_code(work, person, passcode, now).await,
             PasscodeKind::DeviceCode => {
                 // The same slow work as a bypass code, so the kind of code does not show.
                 self.hasher
                     .verify_dummy(passcode.digits().expose().as_bytes())
                     .await?;
-                self.redeem_device_code(person, passcode.digits().expose(), now)
+                self.redeem_device_code(work, person, passcode.digits().expose(), now)
                     .await
             }
         }
     }
 
+    /// Reads and hashes first; only the consuming write goes into `work`.
     async fn redeem_bypass_code(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         passcode: &Passcode,
         now: OffsetDateTime,
@@ -127,7 +133,7 @@ impl BuiltinProvider {
             )
             .bind(to_unix(now))
             .bind(&id)
-            .execute(self.db.pool())
+            .execute(work.conn().await?)
             .await?
             .rows_affected();
             return Ok(consumed == 1);
@@ -138,6 +144,7 @@ impl BuiltinProvider {
     /// A code from an activated phone app (TOTP) or a hardware token (HOTP), each usable once.
     async fn redeem_device_code(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         code: &str,
         now: OffsetDateTime,
@@ -171,7 +178,7 @@ impl BuiltinProvider {
             )
             .bind(next)
             .bind(&id)
-            .execute(self.db.pool())
+            .execute(work.conn().await?)
             .await?
             .rows_affected();
             return Ok(moved == 1);

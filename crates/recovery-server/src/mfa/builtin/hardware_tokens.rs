@@ -14,6 +14,7 @@ use crate::{
     directory::Person,
     mfa::ProviderError,
     otp::{self, OtpSecret},
+    storage::UnitOfWork,
 };
 
 /// One token from the vendor's seed file.
@@ -128,6 +129,7 @@ impl BuiltinProvider {
 
     pub(super) async fn resync_token(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         codes: &[Secret],
@@ -150,13 +152,13 @@ impl BuiltinProvider {
         .bind(i64::try_from(next).unwrap_or(i64::MAX))
         .bind(id)
         .bind(counter.unwrap_or(0))
-        .execute(self.db.pool())
+        .execute(work.conn().await?)
         .await?
         .rows_affected();
         if moved != 1 {
             // Someone signed in or resynced with this token meanwhile; those codes are spent.
             return Err(ProviderError::ResyncFailed);
         }
-        authenticator_from_row(&self.owned(person, id).await?)
+        authenticator_from_row(&row)
     }
 }

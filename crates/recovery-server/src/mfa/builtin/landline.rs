@@ -1,25 +1,38 @@
 //! Adding a landline: pending until the person types back the 6-digit code a call spoke.
 //! 3 wrong codes or the end of the verification time discard it. Each try is charged before
-//! it is checked, so parallel guesses get no more than 3.
+//! it is checked, so parallel guesses get no more than 3: the charge commits on its own, before
+//! the hash is checked; what the check decides goes into the flow's unit of work.
 
 use rand::{rngs::OsRng, Rng};
-use recovery_api::{authenticator::Authenticator, phone::CodeDelivery, Secret};
+use recovery_api::{
+    authenticator::{Authenticator, AuthenticatorStatus},
+    phone::CodeDelivery,
+    Secret,
+};
 use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{authenticators::authenticator_from_row, BuiltinProvider};
+use super::{
+    authenticators::{authenticator_from_row, discard_pending_in},
+    BuiltinProvider,
+};
 use crate::{
     clock::{from_unix, to_unix},
     directory::Person,
     mfa::{PendingPhone, ProviderError},
     phone_number::E164Number,
+    storage::UnitOfWork,
     telephony::CodeCall,
 };
 
 impl BuiltinProvider {
+    /// Places the call first and only then writes the pending phone into `work`: a crash in
+    /// between leaves a spoken code that matches nothing, never a stored phone without its
+    /// audit record.
     pub(super) async fn add_landline_phone(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         number: &E164Number,
         extension: Option<&str>,
@@ -43,7 +56,14 @@ impl BuiltinProvider {
         let code = Secret::new(format!("{:06}", OsRng.gen_range(0..1_000_000u32)));
         let code_hash = self.hasher.hash(code.expose().as_bytes()).await?;
         let expires_at = now + self.policy.verification_time();
-        let mut tx = self.db.pool().begin().await?;
+        let call = CodeCall {
+            to: number.as_str(),
+            extension,
+            code: &code,
+            organisation: &self.organisation,
+        };
+        self.telephony.place_code_call(&call).await?;
+        let tx = work.conn().await?;
         sqlx::query(
             "INSERT INTO authenticators (id, person_id, kind, name, status, phone_number, \
              phone_type, phone_extension, app_activated, created_at) \
@@ -67,17 +87,6 @@ impl BuiltinProvider {
         .bind(to_unix(expires_at))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        let call = CodeCall {
-            to: number.as_str(),
-            extension,
-            code: &code,
-            organisation: &self.organisation,
-        };
-        if let Err(error) = self.telephony.place_code_call(&call).await {
-            self.discard_pending(&id).await?;
-            return Err(error.into());
-        }
         Ok(PendingPhone {
             delivery: CodeDelivery::VoiceCall,
             id,
@@ -88,6 +97,7 @@ impl BuiltinProvider {
 
     pub(super) async fn verify_pending_phone(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         code: &Secret,
@@ -108,7 +118,7 @@ impl BuiltinProvider {
         .fetch_optional(self.db.pool())
         .await?;
         let Some(charged) = charged else {
-            self.discard_pending(phone_id).await?;
+            discard_pending_in(work, phone_id).await?;
             return Err(ProviderError::VerificationExpired);
         };
         let attempts_left: i64 = charged.try_get("attempts_left")?;
@@ -119,7 +129,7 @@ impl BuiltinProvider {
             .verify(code.expose().as_bytes(), &code_hash)
             .await?
         {
-            let mut tx = self.db.pool().begin().await?;
+            let tx = work.conn().await?;
             sqlx::query("DELETE FROM phone_verifications WHERE phone_id = $1")
                 .bind(phone_id)
                 .execute(&mut *tx)
@@ -131,14 +141,16 @@ impl BuiltinProvider {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            tx.commit().await?;
             if activated != 1 {
                 return Err(ProviderError::VerificationExpired);
             }
-            return authenticator_from_row(&self.owned(person, phone_id).await?);
+            return Ok(Authenticator {
+                status: AuthenticatorStatus::Active,
+                ..authenticator_from_row(&phone)?
+            });
         }
         if attempts_left <= 0 {
-            self.discard_pending(phone_id).await?;
+            discard_pending_in(work, phone_id).await?;
             return Err(ProviderError::VerificationExpired);
         }
         Err(ProviderError::CodeIncorrect {

@@ -27,8 +27,14 @@ use super::{
     Passcode, PendingPhone, PhoneCheck, ProviderError,
 };
 use crate::{
-    config::DevicePolicy, directory::Person, phone_number::E164Number, sealed::SealingKey,
-    security_key::RelyingParty, slow_hash::SlowHasher, storage::Database, telephony::Telephony,
+    config::DevicePolicy,
+    directory::Person,
+    phone_number::E164Number,
+    sealed::SealingKey,
+    security_key::RelyingParty,
+    slow_hash::SlowHasher,
+    storage::{Database, UnitOfWork},
+    telephony::Telephony,
     token::TokenHasher,
 };
 
@@ -90,36 +96,40 @@ impl MfaProvider for BuiltinProvider {
 
     async fn issue_bypass_code(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         origin: BypassCodeOrigin,
         valid_for: Duration,
         now: OffsetDateTime,
     ) -> Result<IssuedBypassCode, ProviderError> {
-        self.issue_code(person, origin, valid_for, now).await
+        self.issue_code(work, person, origin, valid_for, now).await
     }
 
     async fn redeem_passcode(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         passcode: &Passcode,
         now: OffsetDateTime,
     ) -> Result<bool, ProviderError> {
-        self.redeem(person, passcode, now).await
+        self.redeem(work, person, passcode, now).await
     }
 
     async fn add_landline(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         number: &E164Number,
         extension: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<PendingPhone, ProviderError> {
-        self.add_landline_phone(person, number, extension, now)
+        self.add_landline_phone(work, person, number, extension, now)
             .await
     }
 
     async fn verify_phone(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         code: Option<&Secret>,
@@ -127,82 +137,90 @@ impl MfaProvider for BuiltinProvider {
     ) -> Result<PhoneCheck, ProviderError> {
         let code = code.ok_or(ProviderError::CodeRequired)?;
         let phone = self
-            .verify_pending_phone(person, phone_id, code, now)
+            .verify_pending_phone(work, person, phone_id, code, now)
             .await?;
         Ok(PhoneCheck::Verified(phone))
     }
 
     async fn create_activation(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
     ) -> Result<Activation, ProviderError> {
-        Ok(self.new_activation(person, phone_id, now).await?.0)
+        Ok(self.new_activation(work, person, phone_id, now).await?)
     }
 
     async fn send_activation_sms(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
     ) -> Result<ActivationTexted, ProviderError> {
-        self.text_activation(person, phone_id, now).await
+        self.text_activation(work, person, phone_id, now).await
     }
 
     async fn redeem_activation(
         &self,
+        work: &mut UnitOfWork,
         code: &Secret,
         now: OffsetDateTime,
     ) -> Result<ActivatedApp, ProviderError> {
-        self.redeem_activation_code(code, now).await
+        self.redeem_activation_code(work, code, now).await
     }
 
     async fn start_security_key_registration(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         now: OffsetDateTime,
     ) -> Result<RegistrationStarted, ProviderError> {
-        self.start_key_registration(person, now).await
+        self.start_key_registration(work, person, now).await
     }
 
     async fn finish_security_key_registration(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         registration_id: &str,
         name: &str,
         credential: &RegisterPublicKeyCredential,
         now: OffsetDateTime,
     ) -> Result<Authenticator, ProviderError> {
-        self.finish_key_registration(person, registration_id, name, credential, now)
+        self.finish_key_registration(work, person, registration_id, name, credential, now)
             .await
     }
 
     async fn rename_authenticator(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         name: &str,
     ) -> Result<Authenticator, ProviderError> {
-        self.rename(person, id, name).await
+        self.rename(work, person, id, name).await
     }
 
     async fn resync_hardware_token(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         codes: &[Secret],
     ) -> Result<Authenticator, ProviderError> {
-        self.resync_token(person, id, codes).await
+        self.resync_token(work, person, id, codes).await
     }
 
     async fn remove_authenticator(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         reason: RemovalReason,
         now: OffsetDateTime,
     ) -> Result<Authenticator, ProviderError> {
-        self.remove(person, id, reason, now).await
+        self.remove(work, person, id, reason, now).await
     }
 }

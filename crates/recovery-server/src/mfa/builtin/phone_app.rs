@@ -15,18 +15,19 @@ use crate::{
     mfa::{ActivatedApp, Activation, ActivationTexted, ProviderError},
     otp::OtpSecret,
     phone_number::E164Number,
+    storage::UnitOfWork,
     token,
 };
 
 const PURPOSE: &str = "phone-activation";
 
 impl BuiltinProvider {
-    pub(super) async fn new_activation(
+    /// The phone's number and a fresh link code; nothing is written yet.
+    async fn prepare_activation(
         &self,
         person: &Person,
         phone_id: &str,
-        now: OffsetDateTime,
-    ) -> Result<(Activation, E164Number), ProviderError> {
+    ) -> Result<(Secret, E164Number), ProviderError> {
         let phone = self.owned(person, phone_id).await?;
         let (status, phone_type): (String, Option<String>) =
             (phone.try_get("status")?, phone.try_get("phone_type")?);
@@ -39,10 +40,19 @@ impl BuiltinProvider {
                 .try_get::<Option<String>, _>("phone_number")?
                 .unwrap_or_default(),
         );
-        let code = token::generate_bytes(16);
+        Ok((token::generate_bytes(16), number))
+    }
+
+    /// Stores the link's hash in `work`; only the newest link works.
+    async fn store_activation(
+        &self,
+        work: &mut UnitOfWork,
+        phone_id: &str,
+        code: &Secret,
+        now: OffsetDateTime,
+    ) -> Result<Activation, ProviderError> {
         let expires_at = now + self.policy.activation_time();
-        let mut tx = self.db.pool().begin().await?;
-        // Only the newest link works.
+        let tx = work.conn().await?;
         sqlx::query("UPDATE phone_activations SET expires_at = $1 WHERE phone_id = $2 AND used_at IS NULL AND expires_at > $1")
             .bind(to_unix(now))
             .bind(phone_id)
@@ -59,27 +69,46 @@ impl BuiltinProvider {
         .bind(to_unix(expires_at))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         let url = Secret::new(format!(
             "{}/v1/activations/{}",
             self.policy.public_url.trim_end_matches('/'),
             code.expose()
         ));
-        Ok((Activation { url, expires_at }, number))
+        Ok(Activation { url, expires_at })
     }
 
+    pub(super) async fn new_activation(
+        &self,
+        work: &mut UnitOfWork,
+        person: &Person,
+        phone_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Activation, ProviderError> {
+        let (code, _) = self.prepare_activation(person, phone_id).await?;
+        self.store_activation(work, phone_id, &code, now).await
+    }
+
+    /// Texts the link before storing it: a crash in between leaves a text whose link does not
+    /// work, never a working link without its audit record. The text goes out before the
+    /// transaction begins, so a slow SMS provider holds no lock.
     pub(super) async fn text_activation(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
     ) -> Result<ActivationTexted, ProviderError> {
-        let (activation, number) = self.new_activation(person, phone_id, now).await?;
+        let (code, number) = self.prepare_activation(person, phone_id).await?;
+        let url = format!(
+            "{}/v1/activations/{}",
+            self.policy.public_url.trim_end_matches('/'),
+            code.expose()
+        );
         let body = Secret::new(format!(
             "{}: open this link on your new phone to set up your authenticator app. It works once, for {} minutes: {}",
             self.organisation,
             self.policy.activation_time().whole_minutes(),
-            activation.url.expose()
+            url
         ));
         match self.telephony.send_sms(number.as_str(), &body).await {
             Ok(()) => {}
@@ -96,6 +125,7 @@ impl BuiltinProvider {
             }
             Err(error) => return Err(error.into()),
         }
+        let activation = self.store_activation(work, phone_id, &code, now).await?;
         Ok(ActivationTexted {
             expires_at: activation.expires_at,
             number_hint: number.hint(),
@@ -104,29 +134,31 @@ impl BuiltinProvider {
 
     pub(super) async fn redeem_activation_code(
         &self,
+        work: &mut UnitOfWork,
         code: &Secret,
         now: OffsetDateTime,
     ) -> Result<ActivatedApp, ProviderError> {
         let code_hash = self.tokens.hash(PURPOSE, code.expose());
+        let secret = OtpSecret::generate();
+        let sealed = self.sealing.seal(secret.bytes())?;
+        let tx = work.conn().await?;
         let claimed = sqlx::query(
             "UPDATE phone_activations SET used_at = $1 WHERE code_hash = $2 \
              AND used_at IS NULL AND expires_at > $1 RETURNING phone_id",
         )
         .bind(to_unix(now))
         .bind(&code_hash)
-        .fetch_optional(self.db.pool())
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or(ProviderError::ActivationInvalid)?;
         let phone_id: String = claimed.try_get("phone_id")?;
-        let secret = OtpSecret::generate();
-        let sealed = self.sealing.seal(secret.bytes())?;
         let replaced = sqlx::query(
             "UPDATE authenticators SET otp_secret = $1, otp_counter = NULL, app_activated = 1 \
              WHERE id = $2 AND status = 'active' RETURNING person_id",
         )
         .bind(&sealed)
         .bind(&phone_id)
-        .fetch_optional(self.db.pool())
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or(ProviderError::ActivationInvalid)?;
         let person_id = PersonId(replaced.try_get("person_id")?);

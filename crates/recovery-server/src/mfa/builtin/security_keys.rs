@@ -11,12 +11,16 @@ use crate::storage::is_unique_violation;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{authenticators::authenticator_from_row, BuiltinProvider};
+use super::{
+    authenticators::{authenticator_from_row, COLUMNS},
+    BuiltinProvider,
+};
 use crate::{
     clock::to_unix,
     directory::Person,
     mfa::ProviderError,
     security_key::{model_name, PendingRegistration, SecurityKeyError, StoredKey},
+    storage::UnitOfWork,
 };
 
 /// How long the person has to touch their key.
@@ -46,6 +50,7 @@ impl BuiltinProvider {
 
     pub(super) async fn start_key_registration(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         now: OffsetDateTime,
     ) -> Result<RegistrationStarted, ProviderError> {
@@ -67,7 +72,7 @@ impl BuiltinProvider {
         .bind(pending.as_json())
         .bind(to_unix(now))
         .bind(to_unix(now + REGISTRATION_TIME))
-        .execute(self.db.pool())
+        .execute(work.conn().await?)
         .await?;
         let origin = self.relying_party.origin().origin().ascii_serialization();
         Ok(RegistrationStarted {
@@ -77,14 +82,18 @@ impl BuiltinProvider {
         })
     }
 
+    /// Claims the registration, checks the answer and stores the key, all in `work`: the flow
+    /// commits the claim with its audit record whether the key was accepted or not.
     pub(super) async fn finish_key_registration(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         registration_id: &str,
         name: &str,
         credential: &RegisterPublicKeyCredential,
         now: OffsetDateTime,
     ) -> Result<Authenticator, ProviderError> {
+        let tx = work.conn().await?;
         let claimed = sqlx::query(
             "UPDATE security_key_registrations SET finished_at = $1 WHERE id = $2 \
              AND person_id = $3 AND finished_at IS NULL AND expires_at > $1 RETURNING state",
@@ -92,7 +101,7 @@ impl BuiltinProvider {
         .bind(to_unix(now))
         .bind(registration_id)
         .bind(&person.id.0)
-        .fetch_optional(self.db.pool())
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or(ProviderError::RegistrationInvalid)?;
         let pending = PendingRegistration::from_json(claimed.try_get("state")?);
@@ -103,7 +112,7 @@ impl BuiltinProvider {
             "SELECT person_id FROM authenticators WHERE credential_id = $1 AND status <> 'disabled'",
         )
         .bind(&key.credential_id)
-        .fetch_optional(self.db.pool())
+        .fetch_optional(&mut *tx)
         .await?;
         if let Some(holder) = holder {
             let holder: String = holder.try_get("person_id")?;
@@ -119,7 +128,12 @@ impl BuiltinProvider {
             name.trim().to_owned()
         };
         let id = Uuid::new_v4().to_string();
-        sqlx::query(
+        // A failed statement aborts a PostgreSQL transaction: the savepoint keeps the claim and
+        // the flow's audit record possible after a duplicate.
+        sqlx::query("SAVEPOINT key_insert")
+            .execute(&mut *tx)
+            .await?;
+        let inserted = sqlx::query(
             "INSERT INTO authenticators (id, person_id, kind, name, status, credential_id, \
              credential, app_activated, created_at) \
              VALUES ($1, $2, 'security_key', $3, 'active', $4, $5, 0, $6)",
@@ -130,17 +144,26 @@ impl BuiltinProvider {
         .bind(&key.credential_id)
         .bind(&key.key_json)
         .bind(to_unix(now))
-        .execute(self.db.pool())
-        .await
-        .map_err(|error| {
+        .execute(&mut *tx)
+        .await;
+        if let Err(error) = inserted {
+            sqlx::query("ROLLBACK TO SAVEPOINT key_insert")
+                .execute(&mut *tx)
+                .await?;
             // The same credential finished twice at once: the index keeps one.
-            if is_unique_violation(&error) {
+            return Err(if is_unique_violation(&error) {
                 ProviderError::SecurityKey(SecurityKeyError::AlreadyRegistered)
             } else {
                 error.into()
-            }
-        })?;
-        authenticator_from_row(&self.owned(person, &id).await?)
+            });
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM authenticators WHERE id = $1"
+        ))
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+        authenticator_from_row(&row)
     }
 }
 

@@ -26,7 +26,7 @@ use crate::{
         MfaProvider, Passcode, PendingPhone, PhoneCheck, ProviderError,
     },
     phone_number::E164Number,
-    storage::Database,
+    storage::{Database, UnitOfWork},
 };
 
 #[derive(Debug, Clone)]
@@ -104,7 +104,8 @@ impl DuoProvider {
     }
 
     /// Takes a phone that was not proven away from the person again, and deletes it when this
-    /// service created it and no one else uses it.
+    /// service created it and no one else uses it. It undoes a change at Duo, so its local
+    /// row goes at once, outside the flow's unit of work (which has not begun when it runs).
     async fn undo_pending(
         &self,
         user_id: &str,
@@ -193,8 +194,13 @@ impl MfaProvider for DuoProvider {
     }
 
     /// One code, one use, expiring; Duo keeps the help desk's codes (`preserve_existing`).
+    ///
+    /// Duo makes the code; that cannot join the local transaction. A crash between Duo's
+    /// answer and the flow's commit leaves a code at Duo that no one saw and no audit record
+    /// names: it was never shown, so no one can use it, and Duo expires it after `valid_for`.
     async fn issue_bypass_code(
         &self,
+        _work: &mut UnitOfWork,
         person: &Person,
         _origin: BypassCodeOrigin,
         valid_for: Duration,
@@ -217,8 +223,13 @@ impl MfaProvider for DuoProvider {
     }
 
     /// Only for a user Duo holds as `active`: in `bypass` status Duo would accept any code.
+    ///
+    /// Duo consumes the code; that cannot join the local transaction. A crash between Duo's
+    /// answer and the flow's commit leaves the code spent at Duo with no session and no audit
+    /// record here: the person was given nothing and asks for a new code.
     async fn redeem_passcode(
         &self,
+        _work: &mut UnitOfWork,
         person: &Person,
         passcode: &Passcode,
         _now: OffsetDateTime,
@@ -241,6 +252,7 @@ impl MfaProvider for DuoProvider {
 
     async fn add_landline(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         number: &E164Number,
         extension: Option<&str>,
@@ -302,6 +314,9 @@ impl MfaProvider for DuoProvider {
             }
         };
         let expires_at = now + self.policy.verification_time();
+        // A crash from here to the flow's commit leaves the phone associated at Duo with no
+        // pending row to undo it: the call was placed, and Duo treats the phone as the
+        // person's. The audit log then has no `landline_added` for it.
         sqlx::query(
             "INSERT INTO duo_pending_phones (phone_id, person_id, user_id, txid, created_phone, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
@@ -313,7 +328,7 @@ impl MfaProvider for DuoProvider {
         .bind(&txid)
         .bind(i64::from(created))
         .bind(to_unix(expires_at))
-        .execute(self.db.pool())
+        .execute(work.conn().await?)
         .await?;
         Ok(PendingPhone {
             id: format!("phone:{}", phone.phone_id),
@@ -325,6 +340,7 @@ impl MfaProvider for DuoProvider {
 
     async fn verify_phone(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         code: Option<&Secret>,
@@ -360,11 +376,11 @@ impl MfaProvider for DuoProvider {
                 )))
             }
             AuthStatus::Allow => {
+                let (_, phone) = self.owned_phone(person, phone_id).await?;
                 sqlx::query("DELETE FROM duo_pending_phones WHERE phone_id = $1")
                     .bind(duo_phone_id)
-                    .execute(self.db.pool())
+                    .execute(work.conn().await?)
                     .await?;
-                let (_, phone) = self.owned_phone(person, phone_id).await?;
                 Ok(PhoneCheck::Verified(phone_authenticator(
                     &phone,
                     AuthenticatorStatus::Active,
@@ -380,6 +396,7 @@ impl MfaProvider for DuoProvider {
 
     async fn create_activation(
         &self,
+        _work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
@@ -404,6 +421,7 @@ impl MfaProvider for DuoProvider {
 
     async fn send_activation_sms(
         &self,
+        _work: &mut UnitOfWork,
         person: &Person,
         phone_id: &str,
         now: OffsetDateTime,
@@ -427,6 +445,7 @@ impl MfaProvider for DuoProvider {
 
     async fn redeem_activation(
         &self,
+        _work: &mut UnitOfWork,
         _code: &Secret,
         _now: OffsetDateTime,
     ) -> Result<ActivatedApp, ProviderError> {
@@ -436,6 +455,7 @@ impl MfaProvider for DuoProvider {
 
     async fn start_security_key_registration(
         &self,
+        _work: &mut UnitOfWork,
         _person: &Person,
         _now: OffsetDateTime,
     ) -> Result<RegistrationStarted, ProviderError> {
@@ -446,6 +466,7 @@ impl MfaProvider for DuoProvider {
 
     async fn finish_security_key_registration(
         &self,
+        _work: &mut UnitOfWork,
         _person: &Person,
         _registration_id: &str,
         _name: &str,
@@ -459,6 +480,7 @@ impl MfaProvider for DuoProvider {
 
     async fn rename_authenticator(
         &self,
+        _work: &mut UnitOfWork,
         _person: &Person,
         _id: &str,
         _name: &str,
@@ -468,6 +490,7 @@ impl MfaProvider for DuoProvider {
 
     async fn resync_hardware_token(
         &self,
+        _work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         codes: &[Secret],
@@ -504,6 +527,7 @@ impl MfaProvider for DuoProvider {
     /// from the person; security keys are deleted.
     async fn remove_authenticator(
         &self,
+        work: &mut UnitOfWork,
         person: &Person,
         id: &str,
         _reason: RemovalReason,
@@ -533,7 +557,7 @@ impl MfaProvider for DuoProvider {
                 }
                 sqlx::query("DELETE FROM duo_pending_phones WHERE phone_id = $1")
                     .bind(phone_id)
-                    .execute(self.db.pool())
+                    .execute(work.conn().await?)
                     .await?;
             }
             DeviceRef::Token(token_id) => {
