@@ -269,6 +269,8 @@ async fn sigkill_during_issue_and_redeem_leaves_every_code_accounted_for() {
             .env("RECOVERY_THROTTLE__DAILY_FAILURES", "100000")
             .env("RECOVERY_THROTTLE__CLIENT_FAILURES", "100000")
             .env("RUST_LOG", "error")
+            // Tests run in parallel: no two may bind the default admin port.
+            .env("RECOVERY_HTTP__ADMIN_LISTEN", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
