@@ -11,6 +11,7 @@ use recovery_server::{
     flows,
     mfa::BypassCodeOrigin,
     slow_hash::{HashCost, HashWork},
+    storage::UnitOfWork,
 };
 use sqlx::Row;
 use time::Duration;
@@ -125,8 +126,10 @@ async fn passcode_failures_do_the_same_work(backend: Backend) {
     }
     // With a bypass code outstanding, a wrong one is checked against it: still the same work.
     let ada = app.directory.find_by_username(ADA).await.unwrap().unwrap();
+    let mut issuing = UnitOfWork::new(&app.db);
     app.mfa
         .issue_bypass_code(
+            &mut issuing,
             &ada,
             BypassCodeOrigin::HelpDesk,
             Duration::minutes(10),
@@ -134,6 +137,7 @@ async fn passcode_failures_do_the_same_work(backend: Backend) {
         )
         .await
         .unwrap();
+    issuing.commit().await.unwrap();
     let wrong_code = work(&app, &passcode(ADA, ADA_PASSWORD, "123456789")).await;
     assert_eq!(
         wrong_code,
