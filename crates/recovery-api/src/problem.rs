@@ -28,6 +28,9 @@ pub enum ErrorCode {
     /// Self-service is locked for this account: until `retry_at`, or until the help desk
     /// unlocks it when `retry_at` is absent.
     Locked,
+    /// A daily cap on calls, texts or notices for this person or session is reached; nothing
+    /// was sent or changed. `retry_at` says when a slot frees.
+    LimitReached,
     /// No recovery session, or it was ended.
     SessionInvalid,
     /// The recovery session ran out of time; verify again.
@@ -74,7 +77,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 29] = [
         Self::MalformedRequest,
         Self::InvalidField,
         Self::PayloadTooLarge,
@@ -82,6 +85,7 @@ impl ErrorCode {
         Self::VerificationFailed,
         Self::TooManyAttempts,
         Self::Locked,
+        Self::LimitReached,
         Self::SessionInvalid,
         Self::SessionExpired,
         Self::KioskCredentialInvalid,
@@ -114,6 +118,7 @@ impl ErrorCode {
             Self::VerificationFailed => "verification_failed",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Locked => "locked",
+            Self::LimitReached => "limit_reached",
             Self::SessionInvalid => "session_invalid",
             Self::SessionExpired => "session_expired",
             Self::KioskCredentialInvalid => "kiosk_credential_invalid",
@@ -160,7 +165,7 @@ impl ErrorCode {
             | Self::SecurityKeyRejected
             | Self::SecurityKeyModelNotAllowed
             | Self::ResyncFailed => 422,
-            Self::TooManyAttempts | Self::Locked => 429,
+            Self::TooManyAttempts | Self::Locked | Self::LimitReached => 429,
             Self::Internal => 500,
             Self::Unsupported => 501,
             Self::Unavailable | Self::ServiceMisconfigured => 503,
@@ -177,6 +182,7 @@ impl ErrorCode {
             Self::VerificationFailed => "We could not verify who you are",
             Self::TooManyAttempts => "Too many attempts",
             Self::Locked => "Self-service recovery is locked for this account",
+            Self::LimitReached => "Today's limit of calls, texts or e-mails is reached",
             Self::SessionInvalid => "There is no active recovery session",
             Self::SessionExpired => "The recovery session has expired",
             Self::KioskCredentialInvalid => "This kiosk is not enrolled",
@@ -227,7 +233,7 @@ pub struct Problem {
     /// The request field at fault, for `invalid_field` (a JSON path such as `date_of_birth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// When to try again, for `too_many_attempts` and a temporary `locked`.
+    /// When to try again, for `too_many_attempts`, `limit_reached` and a temporary `locked`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

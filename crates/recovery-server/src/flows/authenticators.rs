@@ -1,6 +1,10 @@
 //! The person's devices, as the MFA system of record holds them: list, rename, remove.
 
-use recovery_api::{authenticator::Authenticator, fields::FieldError, phone::RemovalReason};
+use recovery_api::{
+    authenticator::Authenticator,
+    fields::{self, FieldError},
+    phone::RemovalReason,
+};
 use serde_json::json;
 
 use crate::{
@@ -9,8 +13,10 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::notice,
+    flows::{notice, sending},
     notify::AccountEvent,
+    sending_caps::Sending,
+    session::Session,
 };
 
 pub async fn list(app: &App, person: &Person) -> Result<Vec<Authenticator>, RecoveryError> {
@@ -41,14 +47,17 @@ pub async fn rename(
 pub async fn remove(
     app: &App,
     client: &Client,
+    session: &Session,
     person: &Person,
     id: &str,
     reason: RemovalReason,
 ) -> Result<Authenticator, RecoveryError> {
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
     let removed = app
         .mfa
         .remove_authenticator(person, id, reason, app.clock.now())
-        .await?;
+        .await;
+    let removed = charge.settle(removed).await?;
     let detail = json!({ "authenticator_id": id, "reason": reason.as_str() });
     let notice = AccountEvent::DeviceRemoved {
         device: removed.name.clone(),
@@ -66,18 +75,15 @@ pub async fn remove(
     Ok(removed)
 }
 
-/// A device name: 1 to 64 printable characters (empty allowed where a default exists).
+/// A device name by the rule the app checks too ([`fields::normalize_device_name`]); empty is
+/// allowed where a default exists.
 pub fn check_name(name: &str, empty_allowed: bool) -> Result<String, RecoveryError> {
-    let name = name.trim();
-    let ok = (empty_allowed || !name.is_empty())
-        && name.chars().count() <= 64
-        && !name.chars().any(char::is_control);
-    if ok {
-        Ok(name.to_owned())
-    } else {
-        Err(RecoveryError::InvalidField(FieldError {
+    match fields::normalize_device_name(name)? {
+        Some(name) => Ok(name),
+        None if empty_allowed => Ok(String::new()),
+        None => Err(RecoveryError::InvalidField(FieldError {
             field: "name",
             message: "A device name has 1 to 64 characters.".to_owned(),
-        }))
+        })),
     }
 }

@@ -9,13 +9,16 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::notice,
+    flows::{notice, sending},
     notify::AccountEvent,
+    sending_caps::Sending,
+    session::Session,
 };
 
 pub async fn resync(
     app: &App,
     client: &Client,
+    session: &Session,
     person: &Person,
     token_id: &str,
     codes: &[Secret],
@@ -30,7 +33,9 @@ pub async fn resync(
             },
         ));
     }
-    match app.mfa.resync_hardware_token(person, token_id, codes).await {
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
+    let resynced = app.mfa.resync_hardware_token(person, token_id, codes).await;
+    match charge.settle(resynced).await {
         Ok(token) => {
             let detail = json!({ "authenticator_id": token.id, "codes": codes.len() });
             let notice = AccountEvent::HardwareTokenResynced {

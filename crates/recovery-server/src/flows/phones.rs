@@ -9,11 +9,12 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::{notice, session::require_fresh},
+    flows::{notice, sending, session::require_fresh},
     mfa::{Activation, ActivationTexted, PendingPhone, PhoneCheck, ProviderError},
     notify::AccountEvent,
     otp,
     phone_number::{parse_extension, E164Number},
+    sending_caps::Sending,
     session::Session,
 };
 
@@ -33,10 +34,13 @@ pub async fn add_landline(
     let number = E164Number::parse_landline(&request.number, &app.config.phone_region)?;
     let extension = parse_extension(request.extension.as_deref())?;
     require_fresh(app, session)?;
-    let pending = app
+    let charge =
+        sending::charge(app, person, Some(session), &[Sending::Call, Sending::Notice]).await?;
+    let added = app
         .mfa
         .add_landline(person, &number, extension.as_deref(), app.clock.now())
-        .await?;
+        .await;
+    let pending = charge.settle(added).await?;
     let detail = json!({ "phone_id": pending.id, "number_hint": pending.number_hint, "extension": extension.is_some() });
     let notice = AccountEvent::LandlineAdded {
         number_hint: pending.number_hint.clone(),
@@ -56,6 +60,7 @@ pub async fn add_landline(
 pub async fn verify_landline(
     app: &App,
     client: &Client,
+    session: &Session,
     person: &Person,
     phone_id: &str,
     code: Option<&Secret>,
@@ -69,11 +74,17 @@ pub async fn verify_landline(
             ));
         }
     }
-    match app
+    // The notice of a verified phone is charged first; a check that verifies nothing gives
+    // it back.
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
+    let checked = app
         .mfa
         .verify_phone(person, phone_id, code, app.clock.now())
-        .await
-    {
+        .await;
+    if !matches!(checked, Ok(PhoneCheck::Verified(_))) {
+        charge.give_back().await;
+    }
+    match checked {
         Ok(PhoneCheck::Verified(phone)) => {
             let number_hint = phone
                 .phone
@@ -125,10 +136,12 @@ pub async fn create_activation(
 ) -> Result<Activation, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
-    let activation = app
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
+    let created = app
         .mfa
         .create_activation(person, phone_id, app.clock.now())
-        .await?;
+        .await;
+    let activation = charge.settle(created).await?;
     let detail = json!({ "phone_id": phone_id, "delivery": "shown" });
     let notice = AccountEvent::ActivationLinkCreated { device };
     notice::record_change(
@@ -153,10 +166,13 @@ pub async fn text_activation(
 ) -> Result<ActivationTexted, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
-    let sent = app
+    let charge =
+        sending::charge(app, person, Some(session), &[Sending::Text, Sending::Notice]).await?;
+    let texted = app
         .mfa
         .send_activation_sms(person, phone_id, app.clock.now())
-        .await?;
+        .await;
+    let sent = charge.settle(texted).await?;
     let detail = json!({ "phone_id": phone_id, "delivery": "sms" });
     let notice = AccountEvent::ActivationLinkCreated { device };
     notice::record_change(

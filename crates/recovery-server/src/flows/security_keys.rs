@@ -13,8 +13,9 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::{notice, session::require_fresh},
+    flows::{notice, sending, session::require_fresh},
     notify::AccountEvent,
+    sending_caps::Sending,
     session::Session,
 };
 
@@ -50,6 +51,7 @@ pub async fn finish(
 ) -> Result<Authenticator, RecoveryError> {
     let name = super::authenticators::check_name(&request.name, true)?;
     require_fresh(app, session)?;
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
     let result = app
         .mfa
         .finish_security_key_registration(
@@ -60,7 +62,7 @@ pub async fn finish(
             app.clock.now(),
         )
         .await;
-    match result {
+    match charge.settle(result).await {
         Ok(key) => {
             let detail = json!({ "authenticator_id": key.id, "registration_id": registration_id });
             let notice = AccountEvent::SecurityKeyRegistered {

@@ -24,6 +24,7 @@ use crate::{
     security(("recovery_session" = [])),
     request_body = AddPhone,
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Pending; we are calling it", body = PhoneAdded),
         (status = 422, description = "`phone_number_invalid`, `phone_number_not_landline` or `invalid_field`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The call could not be placed", body = Problem, content_type = "application/problem+json"),
@@ -52,6 +53,7 @@ pub async fn add(
     params(("id" = String, Path, description = "The pending phone's id")),
     request_body = VerifyPhone,
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Verified and active", body = Authenticator),
         (status = 202, description = "`answer_call`: not answered yet; check again in a few seconds", body = Authenticator),
         (status = 400, description = "`code_incorrect`, with `attempts_left`", body = Problem, content_type = "application/problem+json"),
@@ -66,8 +68,15 @@ pub async fn verify(
     JsonBody(request): JsonBody<VerifyPhone>,
 ) -> Result<(StatusCode, Json<Authenticator>), ApiError> {
     let check =
-        flows::phones::verify_landline(&app, &client, &current.person, &id, request.code.as_ref())
-            .await?;
+        flows::phones::verify_landline(
+            &app,
+            &client,
+            &current.session,
+            &current.person,
+            &id,
+            request.code.as_ref(),
+        )
+        .await?;
     Ok(match check {
         PhoneCheck::Verified(phone) => (StatusCode::OK, Json(phone)),
         PhoneCheck::Waiting(phone) => (StatusCode::ACCEPTED, Json(phone)),
@@ -79,6 +88,7 @@ pub async fn verify(
     security(("recovery_session" = [])),
     params(("id" = String, Path, description = "The mobile phone's id")),
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 201, body = ActivationCreated),
         (status = 404, description = "No such mobile phone", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -103,6 +113,7 @@ pub async fn create_activation(
     security(("recovery_session" = [])),
     params(("id" = String, Path, description = "The mobile phone's id")),
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 202, body = ActivationSent),
         (status = 404, description = "No such mobile phone", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -41,6 +41,7 @@ pub async fn start(
     params(("id" = String, Path, description = "The registration's id")),
     request_body = FinishRegistration,
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Registered", body = Authenticator),
         (status = 409, description = "`registration_invalid` or `security_key_already_registered`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`security_key_rejected`, `security_key_model_not_allowed` or `invalid_field`", body = Problem, content_type = "application/problem+json"),
