@@ -159,6 +159,8 @@ describe('device name', () => {
       'a\u061cb',
       'line\u2028break',
       'para\u2029graph',
+      'trailing\u2029',
+      '\u2028leading',
       'tab\tkey',
       'c1\u0085',
     ]) {

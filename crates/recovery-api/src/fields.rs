@@ -104,13 +104,15 @@ fn unsafe_in_name(c: char) -> bool {
 /// A device name as typed: trimmed, `None` when empty, at most 64 characters, none of them
 /// control, direction or separator characters.
 pub fn normalize_device_name(raw: &str) -> Result<Option<String>, FieldError> {
-    let name = raw.trim();
-    if name.chars().any(unsafe_in_name) {
+    // Before trimming: U+2028, U+2029 and U+0085 count as white space and would be trimmed
+    // away unseen at either end.
+    if raw.chars().any(unsafe_in_name) {
         return Err(error(
             "name",
             "A device name cannot hold line breaks, control characters or text-direction marks. Type it again with letters, digits and punctuation.",
         ));
     }
+    let name = raw.trim();
     if name.chars().count() > DEVICE_NAME_MAX_CHARS {
         return Err(error("name", "A device name has at most 64 characters."));
     }
@@ -197,6 +199,9 @@ mod tests {
             "a\u{061C}b",
             "line\u{2028}break",
             "para\u{2029}graph",
+            "trailing\u{2029}",
+            "\u{2028}leading",
+            "trailing\u{85}",
             "tab\tkey",
             "new\nline",
             "nul\u{0}",

@@ -144,9 +144,11 @@ impl App {
         let notifier: Arc<dyn Notifier> = match (&config.notify, &outbox) {
             (NotifyConfig::Smtp { url, from }, _) => Arc::new(SmtpNotifier::new(url, from)?),
             (NotifyConfig::Outbox, Some(outbox)) => Arc::new(outbox.clone()),
-            (NotifyConfig::Outbox, None) => {
-                Arc::new(OutboxNotifier::new(db.clone(), Arc::clone(&clock), sealing.clone()))
-            }
+            (NotifyConfig::Outbox, None) => Arc::new(OutboxNotifier::new(
+                db.clone(),
+                Arc::clone(&clock),
+                sealing.clone(),
+            )),
         };
         let telephony = crate::telephony::from_config(
             &config.telephony,
@@ -216,11 +218,7 @@ async fn token_hasher(
     TokenHasher::from_encoded_key(key.expose()).ok_or(StartError::TokenKey)
 }
 
-async fn sealing_key(
-    config: &Config,
-    db: &Database,
-    demo: bool,
-) -> Result<SealingKey, StartError> {
+async fn sealing_key(config: &Config, db: &Database, demo: bool) -> Result<SealingKey, StartError> {
     let key = service_key(config.otp_key.as_ref(), "otp_key", db, demo).await?;
     SealingKey::from_encoded(key.expose()).map_err(|_| StartError::OtpKey)
 }

@@ -119,9 +119,10 @@ const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u20
 
 /** A device name: 1 to 64 characters, trimmed, none of the characters above. */
 export function checkDeviceName(v: string): Checked {
+  // Before trimming: trim() would drop U+2028 and U+2029 at either end unseen.
+  if (UNSAFE_IN_NAME.test(v)) return bad('validation.keyName.characters');
   const value = v.trim();
   if (value === '') return bad('validation.keyName.required');
-  if (UNSAFE_IN_NAME.test(value)) return bad('validation.keyName.characters');
   if ([...value].length > 64) return bad('validation.keyName.length');
   return ok(value);
 }

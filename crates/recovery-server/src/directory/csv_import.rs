@@ -112,8 +112,8 @@ pub fn read_people_csv(
                     .ok_or_else(|| fail(format!("`{raw}` is not a valid phone number")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let date_of_birth =
-            fields::parse_date_of_birth(&get("date_of_birth"), today).map_err(|e| fail(e.message))?;
+        let date_of_birth = fields::parse_date_of_birth(&get("date_of_birth"), today)
+            .map_err(|e| fail(e.message))?;
         let recovery_pin = Secret::new(get("recovery_pin"));
         fields::check_pin(recovery_pin.expose()).map_err(|e| fail(e.message))?;
         let plain = password_col

@@ -34,8 +34,13 @@ pub async fn add_landline(
     let number = E164Number::parse_landline(&request.number, &app.config.phone_region)?;
     let extension = parse_extension(request.extension.as_deref())?;
     require_fresh(app, session)?;
-    let charge =
-        sending::charge(app, person, Some(session), &[Sending::Call, Sending::Notice]).await?;
+    let charge = sending::charge(
+        app,
+        person,
+        Some(session),
+        &[Sending::Call, Sending::Notice],
+    )
+    .await?;
     let added = app
         .mfa
         .add_landline(person, &number, extension.as_deref(), app.clock.now())
@@ -166,8 +171,13 @@ pub async fn text_activation(
 ) -> Result<ActivationTexted, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
-    let charge =
-        sending::charge(app, person, Some(session), &[Sending::Text, Sending::Notice]).await?;
+    let charge = sending::charge(
+        app,
+        person,
+        Some(session),
+        &[Sending::Text, Sending::Notice],
+    )
+    .await?;
     let texted = app
         .mfa
         .send_activation_sms(person, phone_id, app.clock.now())

@@ -420,7 +420,11 @@ async fn a_new_self_service_code_revokes_the_previous_one_at_duo(backend: Backen
     expect_problem(old, 401, "verification_failed").await;
     for code in ["111222333", help_desk.as_str(), second.as_str()] {
         let signed_in = service.sign_in_with_passcode(ADA, ADA_PASSWORD, code).await;
-        assert_eq!(signed_in.status(), StatusCode::CREATED, "{code} still works");
+        assert_eq!(
+            signed_in.status(),
+            StatusCode::CREATED,
+            "{code} still works"
+        );
     }
     let log = setup.duo.request_log();
     let deletes: Vec<_> = log

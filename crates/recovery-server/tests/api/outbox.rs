@@ -84,8 +84,16 @@ async fn the_outbox_keeps_no_code_in_plain_text(backend: Backend) {
                 .unwrap_or_default(),
             row.try_get::<String, _>("body").unwrap(),
         );
-        for secret in [code.as_str(), spelled.as_str(), activation, bypass_code.as_str()] {
-            assert!(!stored.contains(secret), "{secret} stored in plain text: {stored}");
+        for secret in [
+            code.as_str(),
+            spelled.as_str(),
+            activation,
+            bypass_code.as_str(),
+        ] {
+            assert!(
+                !stored.contains(secret),
+                "{secret} stored in plain text: {stored}"
+            );
         }
         assert!(!stored.contains("verification code"), "{stored}");
     }
@@ -139,7 +147,10 @@ async fn serve_refuses_the_outbox_outside_demo_mode_unless_allowed() {
         stderr.contains("notify.kind is \"outbox\"") && stderr.contains("allow_outbox = true"),
         "{stderr}"
     );
-    assert!(!dir.path().join("s.db").exists(), "refused before touching the database");
+    assert!(
+        !dir.path().join("s.db").exists(),
+        "refused before touching the database"
+    );
 
     let mut allowed = serve(&dir);
     allowed.env("RECOVERY_ALLOW_OUTBOX", "true");
@@ -154,8 +165,14 @@ async fn serve_refuses_the_outbox_outside_demo_mode_unless_allowed() {
     let mut with_keys = serve(&dir);
     with_keys
         .env("RECOVERY_ALLOW_OUTBOX", "true")
-        .env("RECOVERY_TOKEN_KEY", "dG9rZW4ta2V5LXRva2VuLWtleS10b2tlbi1rZXktMTI")
-        .env("RECOVERY_OTP_KEY", "b3RwLWtleS1vdHAta2V5LW90cC1rZXktb3RwLWtleSE");
+        .env(
+            "RECOVERY_TOKEN_KEY",
+            "dG9rZW4ta2V5LXRva2VuLWtleS10b2tlbi1rZXktMTI",
+        )
+        .env(
+            "RECOVERY_OTP_KEY",
+            "b3RwLWtleS1vdHAta2V5LW90cC1rZXktb3RwLWtleSE",
+        );
     let stderr = started(with_keys).await;
     assert!(!stderr.contains("is not configured"), "{stderr}");
 }

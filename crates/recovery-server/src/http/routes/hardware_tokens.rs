@@ -31,15 +31,14 @@ pub async fn resync(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<ResyncToken>,
 ) -> Result<Json<Authenticator>, ApiError> {
-    let token =
-        flows::hardware_tokens::resync(
-            &app,
-            &client,
-            &current.session,
-            &current.person,
-            &id,
-            &request.codes,
-        )
-        .await?;
+    let token = flows::hardware_tokens::resync(
+        &app,
+        &client,
+        &current.session,
+        &current.person,
+        &id,
+        &request.codes,
+    )
+    .await?;
     Ok(Json(token))
 }

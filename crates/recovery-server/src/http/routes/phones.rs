@@ -67,16 +67,15 @@ pub async fn verify(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<VerifyPhone>,
 ) -> Result<(StatusCode, Json<Authenticator>), ApiError> {
-    let check =
-        flows::phones::verify_landline(
-            &app,
-            &client,
-            &current.session,
-            &current.person,
-            &id,
-            request.code.as_ref(),
-        )
-        .await?;
+    let check = flows::phones::verify_landline(
+        &app,
+        &client,
+        &current.session,
+        &current.person,
+        &id,
+        request.code.as_ref(),
+    )
+    .await?;
     Ok(match check {
         PhoneCheck::Verified(phone) => (StatusCode::OK, Json(phone)),
         PhoneCheck::Waiting(phone) => (StatusCode::ACCEPTED, Json(phone)),

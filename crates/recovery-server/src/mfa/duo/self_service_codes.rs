@@ -31,14 +31,13 @@ pub(super) async fn issue(
     user_id: &str,
     valid_secs: u64,
 ) -> Result<Secret, SelfServiceCodeError> {
-    let previous = sqlx::query(
-        "SELECT bypass_code_id FROM duo_self_service_codes WHERE person_id = $1",
-    )
-    .bind(&person.id.0)
-    .fetch_optional(db.pool())
-    .await?
-    .map(|row| row.try_get::<String, _>("bypass_code_id"))
-    .transpose()?;
+    let previous =
+        sqlx::query("SELECT bypass_code_id FROM duo_self_service_codes WHERE person_id = $1")
+            .bind(&person.id.0)
+            .fetch_optional(db.pool())
+            .await?
+            .map(|row| row.try_get::<String, _>("bypass_code_id"))
+            .transpose()?;
     if let Some(previous) = &previous {
         admin.delete_bypass_code(previous).await?;
         sqlx::query(
