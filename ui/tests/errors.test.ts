@@ -64,9 +64,9 @@ describe('error codes', () => {
     expect(b.field).toBeNull();
   });
 
-  it('says when to try again for too_many_attempts and a temporary lock', () => {
+  it('says when to try again for too_many_attempts, a temporary lock and a daily limit', () => {
     const retryAt = new Date(NOW + 14 * 60_000 + 10_000).toISOString();
-    for (const code of ['too_many_attempts', 'locked']) {
+    for (const code of ['too_many_attempts', 'locked', 'limit_reached']) {
       const view = describeError(new AppError({ code, retryAt }), NOW, 'en');
       expect(view.next.key).toBe(`error.${code}.nextAt`);
       expect(view.next.params?.minutes).toBe(15);
@@ -84,6 +84,14 @@ describe('error codes', () => {
       'en',
     );
     expect(temp.showHelpDesk).toBe(false);
+  });
+
+  it('says a daily limit changed nothing, and shows the help desk', () => {
+    const view = describeError(new AppError({ code: 'limit_reached' }), NOW, 'en');
+    expect(view.next.key).toBe('error.limit_reached.next');
+    expect(view.showHelpDesk).toBe(true);
+    expect(en['error.limit_reached.what']).toMatch(/nothing was sent or changed/);
+    expect(es['error.limit_reached.what']).toMatch(/no se ha enviado ni cambiado nada/);
   });
 
   it('shows the help desk when the service cannot be reached', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkDateOfBirth,
+  checkDeviceName,
   checkExtension,
   checkPasscode,
   checkPassword,
@@ -136,5 +137,37 @@ describe('resync codes', () => {
       errors: [null, 'validation.code.required'],
       codes: null,
     });
+  });
+});
+
+describe('device name', () => {
+  it('trims a name and takes letters, accents and emoji', () => {
+    expect(checkDeviceName('  Clé de Zoë 🔑 ')).toEqual({ ok: true, value: 'Clé de Zoë 🔑' });
+    expect(checkDeviceName('k'.repeat(64)).ok).toBe(true);
+  });
+  it('refuses an empty or too long name', () => {
+    expect(checkDeviceName('  ')).toEqual({ ok: false, error: 'validation.keyName.required' });
+    expect(checkDeviceName('k'.repeat(65))).toEqual({ ok: false, error: 'validation.keyName.length' });
+  });
+  it('refuses direction marks, separators and control characters', () => {
+    for (const bad of [
+      'key\u202egpj.exe',
+      '\u202akey',
+      '\u2066key\u2069',
+      'a\u200eb',
+      'a\u200fb',
+      'a\u061cb',
+      'line\u2028break',
+      'para\u2029graph',
+      'trailing\u2029',
+      '\u2028leading',
+      'tab\tkey',
+      'c1\u0085',
+    ]) {
+      expect(checkDeviceName(bad), JSON.stringify(bad)).toEqual({
+        ok: false,
+        error: 'validation.keyName.characters',
+      });
+    }
   });
 });

@@ -31,6 +31,9 @@ pub const PIN_MIN_DIGITS: usize = 4;
 pub const PIN_MAX_DIGITS: usize = 12;
 pub const BYPASS_CODE_DIGITS: usize = 9;
 pub const DEVICE_CODE_DIGITS: usize = 6;
+pub const DEVICE_NAME_MAX_CHARS: usize = 64;
+/// The earliest date of birth taken.
+pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
 
 /// Usernames compare case-insensitively and without surrounding spaces.
 pub fn normalize_username(raw: &str) -> Result<String, FieldError> {
@@ -57,8 +60,8 @@ pub fn check_password(raw: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// A date of birth as `YYYY-MM-DD`, a real calendar date from 1900 on.
-pub fn parse_date_of_birth(raw: &str) -> Result<Date, FieldError> {
+/// A date of birth as `YYYY-MM-DD`: a real calendar date from 1900 on and not after `today`.
+pub fn parse_date_of_birth(raw: &str, today: Date) -> Result<Date, FieldError> {
     let format = format_description!("[year]-[month]-[day]");
     let date = Date::parse(raw.trim(), format).map_err(|_| {
         error(
@@ -66,13 +69,54 @@ pub fn parse_date_of_birth(raw: &str) -> Result<Date, FieldError> {
             "Enter a real date as year-month-day, for example 1985-12-10.",
         )
     })?;
-    if date.year() < 1900 {
+    if date.year() < EARLIEST_BIRTH_YEAR {
         return Err(error(
             "date_of_birth",
             "Enter a date of birth from 1900 on.",
         ));
     }
+    if date > today {
+        return Err(error(
+            "date_of_birth",
+            "A date of birth cannot be in the future. Check the year.",
+        ));
+    }
     Ok(date)
+}
+
+/// Characters a device name may not hold: control characters, the marks that reorder text
+/// (U+202E shows `gpj.exe` as `exe.jpg`), and line or paragraph separators (a fake new line in
+/// a notice or the audit log).
+fn unsafe_in_name(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// A device name as typed: trimmed, `None` when empty, at most 64 characters, none of them
+/// control, direction or separator characters.
+pub fn normalize_device_name(raw: &str) -> Result<Option<String>, FieldError> {
+    // Before trimming: U+2028, U+2029 and U+0085 count as white space and would be trimmed
+    // away unseen at either end.
+    if raw.chars().any(unsafe_in_name) {
+        return Err(error(
+            "name",
+            "A device name cannot hold line breaks, control characters or text-direction marks. Type it again with letters, digits and punctuation.",
+        ));
+    }
+    let name = raw.trim();
+    if name.chars().count() > DEVICE_NAME_MAX_CHARS {
+        return Err(error("name", "A device name has at most 64 characters."));
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
 }
 
 /// A recovery PIN: 4 to 12 digits.
@@ -125,10 +169,49 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_refused() {
-        assert!(parse_date_of_birth("1985-12-10").is_ok());
-        assert!(parse_date_of_birth("1985-02-30").is_err());
-        assert!(parse_date_of_birth("10/12/1985").is_err());
-        assert!(parse_date_of_birth("1850-01-01").is_err());
+        let today = time::macros::date!(2026 - 12 - 06);
+        assert!(parse_date_of_birth("1985-12-10", today).is_ok());
+        assert!(parse_date_of_birth("1985-02-30", today).is_err());
+        assert!(parse_date_of_birth("10/12/1985", today).is_err());
+        assert!(parse_date_of_birth("1850-01-01", today).is_err());
+        assert!(parse_date_of_birth("1899-12-31", today).is_err());
+        assert!(parse_date_of_birth("1900-01-01", today).is_ok());
+        assert!(parse_date_of_birth("2026-12-06", today).is_ok());
+        let future = parse_date_of_birth("2026-12-07", today);
+        assert_eq!(future.map_err(|e| e.field), Err("date_of_birth"));
+        assert!(parse_date_of_birth("2990-01-01", today).is_err());
+    }
+
+    #[test]
+    fn device_names_refuse_control_direction_and_separator_characters() {
+        assert_eq!(
+            normalize_device_name("  Desk phone ").ok(),
+            Some(Some("Desk phone".to_owned()))
+        );
+        assert_eq!(normalize_device_name("  ").ok(), Some(None));
+        assert!(normalize_device_name("Clé de Zoë 🔑").is_ok());
+        for bad in [
+            "key\u{202E}gpj.exe",
+            "\u{202A}key",
+            "\u{2066}key\u{2069}",
+            "a\u{200E}b",
+            "a\u{200F}b",
+            "a\u{061C}b",
+            "line\u{2028}break",
+            "para\u{2029}graph",
+            "trailing\u{2029}",
+            "\u{2028}leading",
+            "trailing\u{85}",
+            "tab\tkey",
+            "new\nline",
+            "nul\u{0}",
+            "c1\u{85}",
+        ] {
+            let refused = normalize_device_name(bad);
+            assert_eq!(refused.map_err(|e| e.field), Err("name"), "{bad:?}");
+        }
+        assert!(normalize_device_name(&"k".repeat(64)).is_ok());
+        assert!(normalize_device_name(&"k".repeat(65)).is_err());
     }
 
     #[test]

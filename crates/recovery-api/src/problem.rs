@@ -28,6 +28,9 @@ pub enum ErrorCode {
     /// Self-service is locked for this account: until `retry_at`, or until the help desk
     /// unlocks it when `retry_at` is absent.
     Locked,
+    /// A daily cap on calls, texts or notices for this person or session is reached; nothing
+    /// was sent or changed. `retry_at` says when a slot frees.
+    LimitReached,
     /// No recovery session, or it was ended.
     SessionInvalid,
     /// The recovery session ran out of time; verify again.
@@ -76,7 +79,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::MalformedRequest,
         Self::InvalidField,
         Self::PayloadTooLarge,
@@ -84,6 +87,7 @@ impl ErrorCode {
         Self::VerificationFailed,
         Self::TooManyAttempts,
         Self::Locked,
+        Self::LimitReached,
         Self::SessionInvalid,
         Self::SessionExpired,
         Self::KioskCredentialInvalid,
@@ -117,6 +121,7 @@ impl ErrorCode {
             Self::VerificationFailed => "verification_failed",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Locked => "locked",
+            Self::LimitReached => "limit_reached",
             Self::SessionInvalid => "session_invalid",
             Self::SessionExpired => "session_expired",
             Self::KioskCredentialInvalid => "kiosk_credential_invalid",
@@ -164,7 +169,7 @@ impl ErrorCode {
             | Self::SecurityKeyRejected
             | Self::SecurityKeyModelNotAllowed
             | Self::ResyncFailed => 422,
-            Self::TooManyAttempts | Self::Locked => 429,
+            Self::TooManyAttempts | Self::Locked | Self::LimitReached => 429,
             Self::Internal => 500,
             Self::Unsupported => 501,
             Self::Unavailable | Self::ServiceMisconfigured | Self::ServiceBusy => 503,
@@ -181,6 +186,7 @@ impl ErrorCode {
             Self::VerificationFailed => "We could not verify who you are",
             Self::TooManyAttempts => "Too many attempts",
             Self::Locked => "Self-service recovery is locked for this account",
+            Self::LimitReached => "Today's limit of calls, texts or e-mails is reached",
             Self::SessionInvalid => "There is no active recovery session",
             Self::SessionExpired => "The recovery session has expired",
             Self::KioskCredentialInvalid => "This kiosk is not enrolled",
@@ -232,7 +238,8 @@ pub struct Problem {
     /// The request field at fault, for `invalid_field` (a JSON path such as `date_of_birth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// When to try again, for `too_many_attempts`, `service_busy` and a temporary `locked`.
+    /// When to try again, for `too_many_attempts`, `service_busy`, `limit_reached` and a
+    /// temporary `locked`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

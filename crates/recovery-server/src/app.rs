@@ -22,6 +22,7 @@ use crate::{
     notify::{Notifier, NotifyConfig, OutboxNotifier, SmtpNotifier},
     sealed::SealingKey,
     security_key::RelyingParty,
+    sending_caps::SendingCaps,
     session::Sessions,
     slow_hash::SlowHasher,
     storage::Database,
@@ -45,6 +46,8 @@ pub struct App {
     pub throttle: Throttle,
     /// Bounds the verifications under way (`service_busy` beyond).
     pub verification_queue: VerificationQueue,
+    /// Daily caps on what is sent on a person's behalf.
+    pub sending: SendingCaps,
     pub sessions: Sessions,
     pub kiosks: Kiosks,
     pub audit: AuditLog,
@@ -86,6 +89,28 @@ pub enum StartError {
     DuoMissing,
     #[error(transparent)]
     Duo(#[from] crate::mfa::duo::client::DuoConfigError),
+    #[error(
+        "{0}.kind is \"outbox\": outside demo mode the service would keep notices, calls and \
+         texts in its database instead of sending them. Configure a real {0} kind, run \
+         `serve --demo`, or, for a test system only, set allow_outbox = true \
+         (RECOVERY_ALLOW_OUTBOX=true)"
+    )]
+    OutboxOutsideDemo(&'static str),
+}
+
+/// A service outside demo mode that would keep messages in the outbox starts only when
+/// `allow_outbox` says so: otherwise nobody would ever get them.
+pub fn refuse_outbox_outside_demo(config: &Config) -> Result<(), StartError> {
+    if config.allow_outbox {
+        return Ok(());
+    }
+    if matches!(config.notify, NotifyConfig::Outbox) {
+        return Err(StartError::OutboxOutsideDemo("notify"));
+    }
+    if matches!(config.telephony, crate::telephony::TelephonyConfig::Outbox) {
+        return Err(StartError::OutboxOutsideDemo("telephony"));
+    }
+    Ok(())
 }
 
 /// Options that are not configuration: the clock (tests move it) and demo mode.
@@ -116,21 +141,23 @@ impl App {
         options: AppOptions,
     ) -> Result<Self, StartError> {
         let hasher = SlowHasher::new(config.password_hash)?;
-        let token_hasher = token_hasher(&config, &db).await?;
-        let sealing = sealing_key(&config, &db).await?;
+        let token_hasher = token_hasher(&config, &db, options.demo).await?;
+        let sealing = sealing_key(&config, &db, options.demo).await?;
         let clock = options.clock;
         let outbox = matches!(config.notify, NotifyConfig::Outbox)
-            .then(|| OutboxNotifier::new(db.clone(), Arc::clone(&clock)));
+            .then(|| OutboxNotifier::new(db.clone(), Arc::clone(&clock), sealing.clone()));
         let notifier: Arc<dyn Notifier> = match (&config.notify, &outbox) {
             (NotifyConfig::Smtp { url, from }, _) => Arc::new(SmtpNotifier::new(url, from)?),
             (NotifyConfig::Outbox, Some(outbox)) => Arc::new(outbox.clone()),
-            (NotifyConfig::Outbox, None) => {
-                Arc::new(OutboxNotifier::new(db.clone(), Arc::clone(&clock)))
-            }
+            (NotifyConfig::Outbox, None) => Arc::new(OutboxNotifier::new(
+                db.clone(),
+                Arc::clone(&clock),
+                sealing.clone(),
+            )),
         };
         let telephony = crate::telephony::from_config(
             &config.telephony,
-            OutboxNotifier::new(db.clone(), Arc::clone(&clock)),
+            OutboxNotifier::new(db.clone(), Arc::clone(&clock), sealing.clone()),
         )?;
         let builtin = BuiltinProvider::new(BuiltinParts {
             db: db.clone(),
@@ -160,6 +187,7 @@ impl App {
             builtin,
             throttle: Throttle::new(db.clone(), config.throttle),
             verification_queue: VerificationQueue::new(config.throttle.verifications_in_flight),
+            sending: SendingCaps::new(db.clone(), config.limits),
             sessions: Sessions::new(
                 db.clone(),
                 token_hasher.clone(),
@@ -189,25 +217,39 @@ impl App {
     }
 }
 
-async fn token_hasher(config: &Config, db: &Database) -> Result<TokenHasher, StartError> {
-    let key = service_key(config.token_key.as_ref(), "token_key", db).await?;
+async fn token_hasher(
+    config: &Config,
+    db: &Database,
+    demo: bool,
+) -> Result<TokenHasher, StartError> {
+    let key = service_key(config.token_key.as_ref(), "token_key", db, demo).await?;
     TokenHasher::from_encoded_key(key.expose()).ok_or(StartError::TokenKey)
 }
 
-async fn sealing_key(config: &Config, db: &Database) -> Result<SealingKey, StartError> {
-    let key = service_key(config.otp_key.as_ref(), "otp_key", db).await?;
+async fn sealing_key(config: &Config, db: &Database, demo: bool) -> Result<SealingKey, StartError> {
+    let key = service_key(config.otp_key.as_ref(), "otp_key", db, demo).await?;
     SealingKey::from_encoded(key.expose()).map_err(|_| StartError::OtpKey)
 }
 
 /// The configured key, or the one this service made for itself and keeps in the database
-/// (shared by every instance on the same database).
+/// (shared by every instance on the same database). Such a key sits beside what it protects,
+/// so whoever reads a copy of the database can use it: outside demo mode that earns a warning.
 async fn service_key(
     configured: Option<&Secret>,
     name: &str,
     db: &Database,
+    demo: bool,
 ) -> Result<Secret, StartError> {
     if let Some(key) = configured {
         return Ok(key.clone());
+    }
+    if !demo {
+        tracing::warn!(
+            "{name} is not configured, so the service uses a key it keeps in its own database, \
+             beside the data it protects: anyone with a copy of the database can use it. Set \
+             {name} (RECOVERY_{}) from a secret store, apart from the database",
+            name.to_ascii_uppercase()
+        );
     }
     sqlx::query(
         "INSERT INTO service_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",

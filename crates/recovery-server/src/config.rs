@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     mfa::duo::client::DuoConfig, notify::NotifyConfig, security_key::SecurityKeyPolicy,
-    slow_hash::HashCost, telephony::TelephonyConfig, throttle::ThrottlePolicy,
+    sending_caps::SendingLimits, slow_hash::HashCost, telephony::TelephonyConfig,
+    throttle::ThrottlePolicy,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,6 +25,8 @@ pub struct Config {
     pub database_url: String,
     pub organisation: Organisation,
     pub throttle: ThrottlePolicy,
+    /// Daily caps on notices, calls and texts, per person and per recovery session.
+    pub limits: SendingLimits,
     pub session: SessionPolicy,
     pub bypass_code: BypassCodePolicy,
     pub kiosk: KioskPolicy,
@@ -49,6 +52,9 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Connection timeouts and limits, and the admin listener.
     pub http: HttpPolicy,
+    /// Let `serve` outside demo mode keep notices, calls and texts in the outbox instead of
+    /// sending them (a test system). Without it such a service refuses to start.
+    pub allow_outbox: bool,
 }
 
 impl Default for Config {
@@ -58,6 +64,7 @@ impl Default for Config {
             database_url: "sqlite://recovery-desk.db".to_owned(),
             organisation: Organisation::default(),
             throttle: ThrottlePolicy::default(),
+            limits: SendingLimits::default(),
             session: SessionPolicy::default(),
             bypass_code: BypassCodePolicy::default(),
             kiosk: KioskPolicy::default(),
@@ -73,6 +80,7 @@ impl Default for Config {
             token_key: None,
             trust_forwarded_for: false,
             http: HttpPolicy::default(),
+            allow_outbox: false,
         }
     }
 }

@@ -34,6 +34,9 @@ pub enum RecoveryError {
     VerificationFailed,
     #[error("too many attempts")]
     TooManyAttempts(RetryAt),
+    /// A daily cap on notices, calls or texts is reached; nothing was sent or changed.
+    #[error("a daily sending limit is reached")]
+    LimitReached(RetryAt),
     /// Until the instant, or until the help desk unlocks when `None`.
     #[error("self-service is locked")]
     Locked(Option<RetryAt>),

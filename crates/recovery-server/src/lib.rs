@@ -24,6 +24,7 @@ pub mod otp;
 pub mod phone_number;
 pub mod sealed;
 pub mod security_key;
+pub mod sending_caps;
 pub mod session;
 pub mod slow_hash;
 pub mod storage;

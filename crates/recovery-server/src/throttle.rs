@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     clock::{from_unix, to_unix},
-    storage::Database,
+    storage::{Database, UnitOfWork},
 };
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -156,16 +156,16 @@ impl Throttle {
 
     pub async fn succeeded(&self, mut reservation: Reservation) -> Result<(), sqlx::Error> {
         // The username's row first, in the same order as every other settlement: no deadlock.
-        let mut tx = self.db.pool().begin().await?;
+        let mut work = UnitOfWork::new(&self.db);
         sqlx::query("UPDATE account_throttle SET in_a_row = 0 WHERE username = $1")
             .bind(&reservation.username)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
         sqlx::query("DELETE FROM verification_attempts WHERE id = $1")
             .bind(&reservation.attempt)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
-        tx.commit().await?;
+        work.commit().await?;
         reservation.settled = true;
         self.refund_client(&reservation.client).await
     }
@@ -187,7 +187,7 @@ impl Throttle {
     ) -> Result<AfterFailure, sqlx::Error> {
         let at = to_unix(now);
         let username = reservation.username.clone();
-        let mut tx = self.db.pool().begin().await?;
+        let mut work = UnitOfWork::new(&self.db);
         // The attempt becomes a failure on record, in one step.
         let in_a_row: i64 = sqlx::query(
             "INSERT INTO account_throttle (username, in_a_row, locked_until, help_desk_lock) \
@@ -196,29 +196,29 @@ impl Throttle {
              RETURNING in_a_row",
         )
         .bind(&username)
-        .fetch_one(&mut *tx)
+        .fetch_one(work.conn().await?)
         .await?
         .try_get("in_a_row")?;
         sqlx::query("DELETE FROM verification_attempts WHERE id = $1")
             .bind(&reservation.attempt)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
         sqlx::query("DELETE FROM verification_failures WHERE username = $1 AND at <= $2")
             .bind(&username)
             .bind(at - DAY_SECONDS)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
         sqlx::query("INSERT INTO verification_failures (username, at) VALUES ($1, $2)")
             .bind(&username)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
         let in_day: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM verification_failures WHERE username = $1 AND at > $2",
         )
         .bind(&username)
         .bind(at - DAY_SECONDS)
-        .fetch_one(&mut *tx)
+        .fetch_one(work.conn().await?)
         .await?
         .try_get("n")?;
         let after = if in_day >= i64::from(self.policy.daily_failures) {
@@ -226,7 +226,7 @@ impl Throttle {
                 "UPDATE account_throttle SET help_desk_lock = 1, in_a_row = 0 WHERE username = $1",
             )
             .bind(&username)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
             AfterFailure::Locked { until: None }
         } else if in_a_row >= i64::from(self.policy.consecutive_failures) {
@@ -236,13 +236,13 @@ impl Throttle {
             )
             .bind(to_unix(until))
             .bind(&username)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
             AfterFailure::Locked { until: Some(until) }
         } else {
             AfterFailure::StillOpen
         };
-        tx.commit().await?;
+        work.commit().await?;
         // From here the failure is on record: the charge stays.
         reservation.settled = true;
         Ok(after)
@@ -276,7 +276,7 @@ impl Throttle {
         now: OffsetDateTime,
     ) -> Result<Result<String, Refusal>, sqlx::Error> {
         let at = to_unix(now);
-        let mut tx = self.db.pool().begin().await?;
+        let mut work = UnitOfWork::new(&self.db);
         // Writing the row first takes its lock (PostgreSQL) or the database's write lock
         // (SQLite): every reservation of one username waits here for the one before.
         let row = sqlx::query(
@@ -286,7 +286,7 @@ impl Throttle {
              RETURNING in_a_row, locked_until, help_desk_lock",
         )
         .bind(username)
-        .fetch_one(&mut *tx)
+        .fetch_one(work.conn().await?)
         .await?;
         let in_a_row: i64 = row.try_get("in_a_row")?;
         let locked_until: i64 = row.try_get("locked_until")?;
@@ -295,12 +295,12 @@ impl Throttle {
         sqlx::query("DELETE FROM verification_attempts WHERE username = $1 AND expires_at <= $2")
             .bind(username)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(work.conn().await?)
             .await?;
         let in_flight: i64 =
             sqlx::query("SELECT COUNT(*) AS n FROM verification_attempts WHERE username = $1")
                 .bind(username)
-                .fetch_one(&mut *tx)
+                .fetch_one(work.conn().await?)
                 .await?
                 .try_get("n")?;
         let refusal = if help_desk_lock != 0 {
@@ -317,7 +317,7 @@ impl Throttle {
             None
         };
         if let Some(refusal) = refusal {
-            tx.rollback().await?;
+            work.rollback().await?;
             return Ok(Err(refusal));
         }
         let attempt = Uuid::new_v4().to_string();
@@ -327,9 +327,9 @@ impl Throttle {
         .bind(&attempt)
         .bind(username)
         .bind(at + i64::from(self.policy.attempt_deadline_seconds))
-        .execute(&mut *tx)
+        .execute(work.conn().await?)
         .await?;
-        tx.commit().await?;
+        work.commit().await?;
         Ok(Ok(attempt))
     }
 

@@ -18,6 +18,7 @@ export const SERVICE_CODES = [
   'verification_failed',
   'too_many_attempts',
   'locked',
+  'limit_reached',
   'session_invalid',
   'session_expired',
   'kiosk_credential_invalid',
@@ -90,6 +91,7 @@ const HELP_DESK_CODES = new Set([
   'unsupported_media_type',
   'method_not_allowed',
   'unsupported',
+  'limit_reached',
   'key_no_permission',
   'key_pin_invalid',
   'key_pin_blocked',
@@ -132,14 +134,14 @@ function key(code: string, part: string): MessageKey | null {
 
 /**
  * Builds the view of an error at `now` in `locale` (for the retry time).
- * Variants: a retry time for too_many_attempts/locked, the tries left for code_incorrect.
+ * Variants: a retry time for too_many_attempts/locked/limit_reached, the tries left for code_incorrect.
  */
 export function describeError(err: AppError, now: number, locale: string): ErrorView {
   const code = key(err.code, 'what') ? err.code : 'internal';
   const what: Line = { key: key(code, 'what') as MessageKey };
   let next: Line = { key: key(code, 'next') as MessageKey };
 
-  if ((code === 'too_many_attempts' || code === 'locked') && err.retryAt) {
+  if ((code === 'too_many_attempts' || code === 'locked' || code === 'limit_reached') && err.retryAt) {
     const minutes = minutesUntil(err.retryAt, now);
     if (minutes > 0) {
       next = {

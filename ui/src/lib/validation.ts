@@ -109,3 +109,20 @@ export function checkResyncCodes(inputs: readonly string[]): ResyncCheck {
   const fine = errors.every((e) => e === null) && codes.length >= 2;
   return { errors, codes: fine ? codes : null };
 }
+
+/**
+ * Control characters, the marks that reorder text (U+202E shows "gpj.exe" as "exe.jpg") and
+ * line or paragraph separators: the service refuses them in a device name (fields.rs
+ * normalize_device_name).
+ */
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+
+/** A device name: 1 to 64 characters, trimmed, none of the characters above. */
+export function checkDeviceName(v: string): Checked {
+  // Before trimming: trim() would drop U+2028 and U+2029 at either end unseen.
+  if (UNSAFE_IN_NAME.test(v)) return bad('validation.keyName.characters');
+  const value = v.trim();
+  if (value === '') return bad('validation.keyName.required');
+  if ([...value].length > 64) return bad('validation.keyName.length');
+  return ok(value);
+}

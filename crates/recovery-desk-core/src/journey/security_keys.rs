@@ -12,6 +12,7 @@ use std::{
 };
 
 use recovery_api::{
+    fields,
     security_key::{FinishRegistration, RenameAuthenticator},
     ErrorCode,
 };
@@ -30,9 +31,6 @@ use crate::{
     },
     view::DeviceView,
 };
-
-/// The longest device name the app sends (the service checks it too).
-const NAME_MAX_CHARS: usize = 64;
 
 /// Which key to register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -392,14 +390,14 @@ fn checked_pin(pin: &str) -> Result<Zeroizing<String>, FlowError> {
     Ok(normalised)
 }
 
-/// A name as the person typed it: trimmed, `None` when empty, refused when too long.
+/// A name as the person typed it, by the service's rule ([`fields::normalize_device_name`]):
+/// trimmed, `None` when empty, refused when too long or holding control, direction or
+/// separator characters.
 fn checked_name(name: Option<&str>) -> Result<Option<String>, FlowError> {
-    let name = name.map(str::trim).filter(|n| !n.is_empty());
     match name {
-        Some(n) if n.chars().count() > NAME_MAX_CHARS || n.chars().any(char::is_control) => {
-            Err(FlowError::InvalidInput { field: "name" })
-        }
-        other => Ok(other.map(str::to_owned)),
+        None => Ok(None),
+        Some(name) => fields::normalize_device_name(name)
+            .map_err(|_| FlowError::InvalidInput { field: "name" }),
     }
 }
 

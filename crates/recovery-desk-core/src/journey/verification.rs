@@ -24,9 +24,10 @@ impl Journey {
         pin: Secret,
     ) -> Result<SessionView, FlowError> {
         let date =
-            fields::parse_date_of_birth(date_of_birth).map_err(|_| FlowError::InvalidInput {
-                field: "date_of_birth",
-            })?;
+            fields::parse_date_of_birth(date_of_birth, time::OffsetDateTime::now_utc().date())
+                .map_err(|_| FlowError::InvalidInput {
+                    field: "date_of_birth",
+                })?;
         fields::check_pin(pin.expose()).map_err(|_| FlowError::InvalidInput { field: "pin" })?;
         let date_of_birth = date.to_string();
         self.verify(|username, password| CreateSession {

@@ -94,3 +94,19 @@ async fn kiosks_do_not_copy_and_finish_forgets_the_code() {
         FlowError::NotSignedIn
     ));
 }
+
+/// Past the day's cap on notices for one session, a bypass code is refused (never issued
+/// unannounced) with a time to try again.
+#[tokio::test]
+async fn the_daily_limit_reads_limit_reached_with_a_time() {
+    let demo = demo().await;
+    demo.sign_in(ADA).await;
+    let mut refused = None;
+    for _ in 0..11 {
+        refused = demo.journey.issue_bypass_code().await.err();
+    }
+    let error = recovery_desk_core::AppError::from(refused.expect("the 11th code is refused"));
+    assert_eq!(error.code, "limit_reached");
+    let retry_at = error.retry_at.expect("a time to try again");
+    assert!(retry_at > time::OffsetDateTime::now_utc() + time::Duration::hours(23));
+}

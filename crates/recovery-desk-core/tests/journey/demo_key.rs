@@ -115,7 +115,16 @@ async fn the_demo_key_gets_a_pin_then_registers_then_is_renamed() {
     assert_eq!(demo.device("security_key").await.name, "Blue key");
 
     // Bad names change nothing.
-    for bad in ["", "   ", &"x".repeat(65), "tab\there"] {
+    for bad in [
+        "",
+        "   ",
+        &"x".repeat(65),
+        "tab\there",
+        "key\u{202E}gpj.exe",
+        "\u{2066}key\u{2069}",
+        "line\u{2028}break",
+        "a\u{200F}b",
+    ] {
         let error = demo
             .journey
             .rename_device(&device.id, bad)

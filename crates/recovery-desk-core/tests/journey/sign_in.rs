@@ -100,6 +100,8 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
     for (date, pin, field) in [
         ("10/12/1985", ADA.3, "date_of_birth"),
         ("1985-02-30", ADA.3, "date_of_birth"),
+        ("1899-12-31", ADA.3, "date_of_birth"),
+        ("2999-01-01", ADA.3, "date_of_birth"),
         (ADA.2, "12", "pin"),
         (ADA.2, "12ab56", "pin"),
     ] {

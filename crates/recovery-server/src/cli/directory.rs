@@ -32,7 +32,7 @@ impl DirectoryCommand {
         let Self::Import(args) = self;
         let file = File::open(&args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let people = read_people_csv(file, &args.phone_region)?;
+        let people = read_people_csv(file, &args.phone_region, app.clock.now().date())?;
         let summary = app
             .builtin_directory()
             .import(&people, app.clock.now())

@@ -64,6 +64,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         service.stop().await;
         return Ok(());
     }
+    crate::app::refuse_outbox_outside_demo(&config)?;
     let app = App::build(config, AppOptions::default()).await?;
     let listener = TcpListener::bind(app.config.listen)
         .await

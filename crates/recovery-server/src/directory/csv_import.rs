@@ -49,7 +49,12 @@ const REQUIRED: [&str; 6] = [
     "recovery_pin",
 ];
 
-pub fn read_people_csv(input: impl Read, phone_region: &str) -> Result<Vec<NewPerson>, CsvError> {
+/// `today` bounds the dates of birth (none in the future).
+pub fn read_people_csv(
+    input: impl Read,
+    phone_region: &str,
+    today: time::Date,
+) -> Result<Vec<NewPerson>, CsvError> {
     let region: phonenumber::country::Id = phone_region
         .parse()
         .map_err(|_| CsvError::Unreadable(format!("unknown phone region `{phone_region}`")))?;
@@ -107,8 +112,8 @@ pub fn read_people_csv(input: impl Read, phone_region: &str) -> Result<Vec<NewPe
                     .ok_or_else(|| fail(format!("`{raw}` is not a valid phone number")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let date_of_birth =
-            fields::parse_date_of_birth(&get("date_of_birth")).map_err(|e| fail(e.message))?;
+        let date_of_birth = fields::parse_date_of_birth(&get("date_of_birth"), today)
+            .map_err(|e| fail(e.message))?;
         let recovery_pin = Secret::new(get("recovery_pin"));
         fields::check_pin(recovery_pin.expose()).map_err(|e| fail(e.message))?;
         let plain = password_col
@@ -164,10 +169,35 @@ mod tests {
     const HEADER: &str =
         "username,display_name,notification_emails,phone_numbers,date_of_birth,password,recovery_pin\n";
 
+    fn today() -> time::Date {
+        time::macros::date!(2026 - 12 - 06)
+    }
+
+    #[test]
+    fn refuses_dates_of_birth_before_1900_or_in_the_future() {
+        for (date, words) in [
+            ("1899-12-31", "from 1900 on"),
+            ("2026-12-07", "future"),
+            ("2990-01-01", "future"),
+        ] {
+            let csv = format!("{HEADER}ada,Ada,ada@example.org,,{date},pw,246810\n");
+            let error = read_people_csv(csv.as_bytes(), "US", today())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                error.starts_with("line 2:") && error.contains(words),
+                "{date}: {error}"
+            );
+        }
+        let edge = format!("{HEADER}ada,Ada,ada@example.org,,1900-01-01,pw,246810\n");
+        assert!(read_people_csv(edge.as_bytes(), "US", today()).is_ok());
+    }
+
     #[test]
     fn reads_a_valid_row() {
         let csv = format!("{HEADER}Ada,Ada Lovelace,ada@example.org;ada.home@example.net,+1 201 555 0123,1985-12-10,correct-horse-battery,246810\n");
-        let people = read_people_csv(csv.as_bytes(), "US").unwrap_or_default();
+        let people = read_people_csv(csv.as_bytes(), "US", today()).unwrap_or_default();
         assert_eq!(people.len(), 1);
         assert_eq!(people[0].username, "ada");
         assert_eq!(people[0].notification_emails.len(), 2);
@@ -177,7 +207,7 @@ mod tests {
     #[test]
     fn names_the_line_of_a_bad_row() {
         let csv = format!("{HEADER}ada,Ada,ada@example.org,,1985-02-30,pw,246810\n");
-        let error = read_people_csv(csv.as_bytes(), "US")
+        let error = read_people_csv(csv.as_bytes(), "US", today())
             .err()
             .map(|e| e.to_string());
         assert!(error.is_some_and(|e| e.starts_with("line 2:")));
@@ -186,10 +216,10 @@ mod tests {
     #[test]
     fn refuses_a_pin_with_letters_and_a_duplicate_username() {
         let bad_pin = format!("{HEADER}ada,Ada,ada@example.org,,1985-12-10,pw,12ab56\n");
-        assert!(read_people_csv(bad_pin.as_bytes(), "US").is_err());
+        assert!(read_people_csv(bad_pin.as_bytes(), "US", today()).is_err());
         let twice = format!(
             "{HEADER}ada,Ada,ada@example.org,,1985-12-10,pw,123456\nADA,Ada,ada@example.org,,1985-12-10,pw,123456\n"
         );
-        assert!(read_people_csv(twice.as_bytes(), "US").is_err());
+        assert!(read_people_csv(twice.as_bytes(), "US", today()).is_err());
     }
 }

@@ -1,6 +1,10 @@
 //! The person's devices, as the MFA system of record holds them: list, rename, remove.
 
-use recovery_api::{authenticator::Authenticator, fields::FieldError, phone::RemovalReason};
+use recovery_api::{
+    authenticator::Authenticator,
+    fields::{self, FieldError},
+    phone::RemovalReason,
+};
 use serde_json::json;
 
 use crate::{
@@ -9,8 +13,10 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::notice,
+    flows::{notice, sending},
     notify::AccountEvent,
+    sending_caps::Sending,
+    session::Session,
     storage::UnitOfWork,
 };
 
@@ -47,15 +53,24 @@ pub async fn rename(
 pub async fn remove(
     app: &App,
     client: &Client,
+    session: &Session,
     person: &Person,
     id: &str,
     reason: RemovalReason,
 ) -> Result<Authenticator, RecoveryError> {
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
-    let removed = app
+    let removed = match app
         .mfa
         .remove_authenticator(&mut work, person, id, reason, app.clock.now())
-        .await?;
+        .await
+    {
+        Ok(removed) => removed,
+        Err(error) => {
+            sending::refund(charge, work).await;
+            return Err(error.into());
+        }
+    };
     let detail = json!({ "authenticator_id": id, "reason": reason.as_str() });
     let notice = AccountEvent::DeviceRemoved {
         device: removed.name.clone(),
@@ -74,18 +89,15 @@ pub async fn remove(
     Ok(removed)
 }
 
-/// A device name: 1 to 64 printable characters (empty allowed where a default exists).
+/// A device name by the rule the app checks too ([`fields::normalize_device_name`]); empty is
+/// allowed where a default exists.
 pub fn check_name(name: &str, empty_allowed: bool) -> Result<String, RecoveryError> {
-    let name = name.trim();
-    let ok = (empty_allowed || !name.is_empty())
-        && name.chars().count() <= 64
-        && !name.chars().any(char::is_control);
-    if ok {
-        Ok(name.to_owned())
-    } else {
-        Err(RecoveryError::InvalidField(FieldError {
+    match fields::normalize_device_name(name)? {
+        Some(name) => Ok(name),
+        None if empty_allowed => Ok(String::new()),
+        None => Err(RecoveryError::InvalidField(FieldError {
             field: "name",
             message: "A device name has 1 to 64 characters.".to_owned(),
-        }))
+        })),
     }
 }

@@ -11,11 +11,26 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::notice,
+    flows::{notice, sending},
     mfa::{BypassCodeOrigin, IssuedBypassCode},
     notify::AccountEvent,
+    sending_caps::Sending,
+    session::Session,
     storage::UnitOfWork,
 };
+
+/// A code the person asks for in their recovery session. Its notice is charged to the daily
+/// caps first: when they are reached no code is issued, so none is ever issued unannounced.
+pub async fn issue_self_service(
+    app: &App,
+    client: &Client,
+    session: &Session,
+    person: &Person,
+) -> Result<IssuedBypassCode, RecoveryError> {
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
+    let issued = issue(app, client, person, BypassCodeOrigin::SelfService, None).await;
+    charge.settle(issued).await
+}
 
 pub async fn issue(
     app: &App,

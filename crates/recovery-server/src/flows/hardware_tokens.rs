@@ -4,13 +4,22 @@ use recovery_api::{authenticator::Authenticator, Secret};
 use serde_json::json;
 
 use crate::{
-    app::App, audit::AuditEvent, client::Client, directory::Person, error::RecoveryError,
-    flows::notice, notify::AccountEvent, storage::UnitOfWork,
+    app::App,
+    audit::AuditEvent,
+    client::Client,
+    directory::Person,
+    error::RecoveryError,
+    flows::{notice, sending},
+    notify::AccountEvent,
+    sending_caps::Sending,
+    session::Session,
+    storage::UnitOfWork,
 };
 
 pub async fn resync(
     app: &App,
     client: &Client,
+    session: &Session,
     person: &Person,
     token_id: &str,
     codes: &[Secret],
@@ -25,6 +34,7 @@ pub async fn resync(
             },
         ));
     }
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
     match app
         .mfa
@@ -52,7 +62,7 @@ pub async fn resync(
             let error = RecoveryError::from(error);
             if matches!(error, RecoveryError::ResyncFailed) {
                 let detail = json!({ "authenticator_id": token_id });
-                notice::record_failure(
+                let recorded = notice::record_failure(
                     app,
                     client,
                     person,
@@ -60,7 +70,11 @@ pub async fn resync(
                     AuditEvent::HardwareTokenResyncFailed,
                     detail,
                 )
-                .await?;
+                .await;
+                charge.give_back().await;
+                recorded?;
+            } else {
+                sending::refund(charge, work).await;
             }
             Err(error)
         }

@@ -8,6 +8,7 @@ pub mod kiosk;
 pub mod notice;
 pub mod phones;
 pub mod security_keys;
+pub mod sending;
 pub mod session;
 pub mod unlock;
 pub mod verify;

@@ -9,11 +9,12 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::{notice, session::require_fresh},
+    flows::{notice, sending, session::require_fresh},
     mfa::{Activation, ActivationTexted, PendingPhone, PhoneCheck, ProviderError},
     notify::AccountEvent,
     otp,
     phone_number::{parse_extension, E164Number},
+    sending_caps::Sending,
     session::Session,
     storage::UnitOfWork,
 };
@@ -34,8 +35,15 @@ pub async fn add_landline(
     let number = E164Number::parse_landline(&request.number, &app.config.phone_region)?;
     let extension = parse_extension(request.extension.as_deref())?;
     require_fresh(app, session)?;
+    let charge = sending::charge(
+        app,
+        person,
+        Some(session),
+        &[Sending::Call, Sending::Notice],
+    )
+    .await?;
     let mut work = UnitOfWork::new(&app.db);
-    let pending = app
+    let pending = match app
         .mfa
         .add_landline(
             &mut work,
@@ -44,7 +52,14 @@ pub async fn add_landline(
             extension.as_deref(),
             app.clock.now(),
         )
-        .await?;
+        .await
+    {
+        Ok(pending) => pending,
+        Err(error) => {
+            sending::refund(charge, work).await;
+            return Err(error.into());
+        }
+    };
     let detail = json!({ "phone_id": pending.id, "number_hint": pending.number_hint, "extension": extension.is_some() });
     let notice = AccountEvent::LandlineAdded {
         number_hint: pending.number_hint.clone(),
@@ -65,6 +80,7 @@ pub async fn add_landline(
 pub async fn verify_landline(
     app: &App,
     client: &Client,
+    session: &Session,
     person: &Person,
     phone_id: &str,
     code: Option<&Secret>,
@@ -78,6 +94,9 @@ pub async fn verify_landline(
             ));
         }
     }
+    // The notice of a verified phone is charged first; a check that verifies nothing gives
+    // it back.
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
     match app
         .mfa
@@ -104,7 +123,10 @@ pub async fn verify_landline(
             .await?;
             Ok(PhoneCheck::Verified(phone))
         }
-        Ok(waiting @ PhoneCheck::Waiting(_)) => Ok(waiting),
+        Ok(waiting @ PhoneCheck::Waiting(_)) => {
+            sending::refund(charge, work).await;
+            Ok(waiting)
+        }
         Err(error @ (ProviderError::CodeIncorrect { .. } | ProviderError::VerificationExpired)) => {
             let detail = match &error {
                 ProviderError::CodeIncorrect { attempts_left } => {
@@ -112,7 +134,7 @@ pub async fn verify_landline(
                 }
                 _ => json!({ "phone_id": phone_id, "discarded": true }),
             };
-            notice::record_failure(
+            let recorded = notice::record_failure(
                 app,
                 client,
                 person,
@@ -120,10 +142,15 @@ pub async fn verify_landline(
                 AuditEvent::LandlineVerificationFailed,
                 detail,
             )
-            .await?;
+            .await;
+            charge.give_back().await;
+            recorded?;
             Err(error.into())
         }
-        Err(error) => Err(error.into()),
+        Err(error) => {
+            sending::refund(charge, work).await;
+            Err(error.into())
+        }
     }
 }
 
@@ -137,11 +164,19 @@ pub async fn create_activation(
 ) -> Result<Activation, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
-    let activation = app
+    let activation = match app
         .mfa
         .create_activation(&mut work, person, phone_id, app.clock.now())
-        .await?;
+        .await
+    {
+        Ok(activation) => activation,
+        Err(error) => {
+            sending::refund(charge, work).await;
+            return Err(error.into());
+        }
+    };
     let detail = json!({ "phone_id": phone_id, "delivery": "shown" });
     let notice = AccountEvent::ActivationLinkCreated { device };
     notice::record_change(
@@ -167,11 +202,25 @@ pub async fn text_activation(
 ) -> Result<ActivationTexted, RecoveryError> {
     require_fresh(app, session)?;
     let device = device_name(app, person, phone_id).await?;
+    let charge = sending::charge(
+        app,
+        person,
+        Some(session),
+        &[Sending::Text, Sending::Notice],
+    )
+    .await?;
     let mut work = UnitOfWork::new(&app.db);
-    let sent = app
+    let sent = match app
         .mfa
         .send_activation_sms(&mut work, person, phone_id, app.clock.now())
-        .await?;
+        .await
+    {
+        Ok(sent) => sent,
+        Err(error) => {
+            sending::refund(charge, work).await;
+            return Err(error.into());
+        }
+    };
     let detail = json!({ "phone_id": phone_id, "delivery": "sms" });
     let notice = AccountEvent::ActivationLinkCreated { device };
     notice::record_change(

@@ -13,8 +13,9 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    flows::{notice, session::require_fresh},
+    flows::{notice, sending, session::require_fresh},
     notify::AccountEvent,
+    sending_caps::Sending,
     session::Session,
     storage::UnitOfWork,
 };
@@ -53,6 +54,7 @@ pub async fn finish(
 ) -> Result<Authenticator, RecoveryError> {
     let name = super::authenticators::check_name(&request.name, true)?;
     require_fresh(app, session)?;
+    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
     let result = app
         .mfa
@@ -86,7 +88,7 @@ pub async fn finish(
         Err(error) => {
             let error = RecoveryError::from(error);
             let detail = json!({ "registration_id": registration_id, "reason": error.to_string() });
-            notice::record_failure(
+            let recorded = notice::record_failure(
                 app,
                 client,
                 person,
@@ -94,7 +96,9 @@ pub async fn finish(
                 AuditEvent::SecurityKeyRegistrationFailed,
                 detail,
             )
-            .await?;
+            .await;
+            charge.give_back().await;
+            recorded?;
             Err(error)
         }
     }

@@ -75,7 +75,7 @@ pub async fn open_session(
 ) -> Result<OpenedSession, RecoveryError> {
     let username = fields::normalize_username(&request.username)?;
     fields::check_password(request.password.expose())?;
-    let proof = parse_proof(request)?;
+    let proof = parse_proof(request, app.clock.now().date())?;
     let now = app.clock.now();
 
     let reservation = match app
@@ -193,8 +193,8 @@ pub async fn open_session(
     })
 }
 
-/// Exactly one of date of birth + PIN, or passcode.
-fn parse_proof(request: &CreateSession) -> Result<Proof, RecoveryError> {
+/// Exactly one of date of birth + PIN, or passcode; a date of birth is not after `today`.
+fn parse_proof(request: &CreateSession, today: time::Date) -> Result<Proof, RecoveryError> {
     let missing = |field: &'static str, message: &str| {
         RecoveryError::InvalidField(fields::FieldError {
             field,
@@ -203,7 +203,7 @@ fn parse_proof(request: &CreateSession) -> Result<Proof, RecoveryError> {
     };
     match (&request.date_of_birth, &request.pin, &request.passcode) {
         (Some(date), Some(pin), None) => {
-            let date_of_birth = fields::parse_date_of_birth(date)?;
+            let date_of_birth = fields::parse_date_of_birth(date, today)?;
             fields::check_pin(pin.expose())?;
             Ok(Proof::Knowledge(RecoveryKnowledge {
                 date_of_birth,

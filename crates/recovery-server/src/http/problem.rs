@@ -73,6 +73,11 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             "There were too many attempts. Wait a little, then try again.",
         )
         .with_retry_at(retry.at),
+        E::LimitReached(retry) => Problem::new(
+            ErrorCode::LimitReached,
+            "You have reached today's limit of calls, text messages or e-mails for your account, so nothing was sent or changed. Try again after the time shown, or call the help desk.",
+        )
+        .with_retry_at(retry.at),
         E::Locked(Some(retry)) => Problem::new(
             ErrorCode::Locked,
             "Self-service recovery is locked for this account after too many attempts. Try again later, or call the help desk.",
@@ -157,7 +162,7 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
         E::SecurityKey(error) => security_key_problem(error),
         E::Unsupported(what) => Problem::new(
             ErrorCode::Unsupported,
-            format!("Your organisation's MFA system does not support {what} here."),
+            format!("Your organisation's MFA system does not support {what}."),
         ),
         E::Misconfigured => Problem::new(
             ErrorCode::ServiceMisconfigured,
@@ -217,7 +222,8 @@ impl IntoResponse for ApiError {
         let retry_after = match &self {
             Self::Recovery(RecoveryError::TooManyAttempts(retry))
             | Self::Recovery(RecoveryError::Locked(Some(retry)))
-            | Self::Recovery(RecoveryError::Busy(retry)) => Some(retry.in_seconds),
+            | Self::Recovery(RecoveryError::Busy(retry))
+            | Self::Recovery(RecoveryError::LimitReached(retry)) => Some(retry.in_seconds),
             _ => None,
         };
         problem_response(&problem, retry_after)

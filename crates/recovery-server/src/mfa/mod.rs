@@ -96,6 +96,7 @@ pub struct ActivatedApp {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
+    /// What is not supported, to end "… does not support {0}." (say "here" where it helps).
     #[error("the MFA system does not support {0}")]
     Unsupported(&'static str),
     #[error("no such device for this person")]

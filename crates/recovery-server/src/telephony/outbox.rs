@@ -70,7 +70,9 @@ pub(super) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let db = Database::open(&url).await.unwrap();
-        (dir, OutboxNotifier::new(db, Arc::new(SystemClock)))
+        let key = crate::token::TokenHasher::generate_key();
+        let sealing = crate::sealed::SealingKey::from_encoded(key.expose()).unwrap();
+        (dir, OutboxNotifier::new(db, Arc::new(SystemClock), sealing))
     }
 
     #[tokio::test]

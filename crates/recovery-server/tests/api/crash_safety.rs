@@ -163,6 +163,15 @@ async fn a_flow_stopped_at_any_await_point_leaves_change_and_audit_together(back
         config.throttle.consecutive_failures = 10_000;
         config.throttle.daily_failures = 10_000;
         config.throttle.client_failures = 10_000;
+        // Stopped attempts keep their sending charges too; each stop here charges one.
+        config.limits = recovery_server::sending_caps::SendingLimits {
+            notices_per_person: 10_000,
+            notices_per_session: 10_000,
+            calls_per_person: 10_000,
+            calls_per_session: 10_000,
+            texts_per_person: 10_000,
+            texts_per_session: 10_000,
+        };
     })
     .await;
     let app = &service.app;
@@ -232,6 +241,7 @@ async fn a_flow_stopped_at_any_await_point_leaves_change_and_audit_together(back
         flows::authenticators::remove(
             app,
             &kiosk,
+            &session,
             &person,
             &phone.id,
             recovery_api::phone::RemovalReason::Lost,

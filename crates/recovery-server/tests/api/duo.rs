@@ -22,6 +22,7 @@ on_both_databases!(
     a_landline_is_proven_by_an_answered_call,
     reactivation_removal_resync_and_unsupported_keys,
     duo_faults_give_clear_answers,
+    a_new_self_service_code_revokes_the_previous_one_at_duo,
 );
 
 /// RFC 4226's test key: the token's codes are known.
@@ -266,12 +267,10 @@ async fn reactivation_removal_resync_and_unsupported_keys(backend: Backend) {
         .post_with("/v1/me/security-keys/registrations", &token)
         .await;
     let problem = expect_problem(key, 501, "unsupported").await;
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("device management portal"),
-        "{problem}"
+    assert_eq!(
+        problem["detail"],
+        "Your organisation's MFA system does not support registering security keys here; \
+         add one in Duo's device management portal.",
     );
 
     let removed = service
@@ -376,5 +375,68 @@ async fn duo_faults_give_clear_answers(backend: Backend) {
         .revoke_permission(&admin, Permission::WriteResource);
     let refused = service.post_with("/v1/me/bypass-codes", &token).await;
     expect_problem(refused, 503, "service_misconfigured").await;
+    service.stop().await;
+}
+
+/// README: "a new one revokes the previous self-service code". At Duo too: the old code no
+/// longer signs in, while the help desk's codes (given in Duo's panel or by this service's
+/// `bypass-code issue`) keep working.
+async fn a_new_self_service_code_revokes_the_previous_one_at_duo(backend: Backend) {
+    use recovery_server::{client::Client, flows, mfa::BypassCodeOrigin};
+
+    let setup = emulator().await;
+    let service = service(backend, &setup.duo).await;
+    setup
+        .duo
+        .add_bypass_code(&setup.user_id, "111222333", 1, 3600);
+    let token = service.ada_token().await;
+    let first = service.bypass_code(&token).await;
+    let ada = service
+        .app
+        .directory
+        .find_by_username(ADA)
+        .await
+        .unwrap()
+        .unwrap();
+    let help_desk = flows::bypass_code::issue(
+        &service.app,
+        &Client::admin_cli(),
+        &ada,
+        BypassCodeOrigin::HelpDesk,
+        None,
+    )
+    .await
+    .unwrap();
+    let help_desk = help_desk.code.secret().expose().to_owned();
+    let second = service.bypass_code(&token).await;
+    assert_eq!(
+        setup.duo.bypass_codes(&setup.user_id).len(),
+        3,
+        "the panel's code, the help desk's code and the second self-service code"
+    );
+
+    let old = service
+        .sign_in_with_passcode(ADA, ADA_PASSWORD, &first)
+        .await;
+    expect_problem(old, 401, "verification_failed").await;
+    for code in ["111222333", help_desk.as_str(), second.as_str()] {
+        let signed_in = service.sign_in_with_passcode(ADA, ADA_PASSWORD, code).await;
+        assert_eq!(
+            signed_in.status(),
+            StatusCode::CREATED,
+            "{code} still works"
+        );
+    }
+    let log = setup.duo.request_log();
+    let deletes: Vec<_> = log
+        .iter()
+        .filter(|r| r.method == "DELETE" && r.path.starts_with("/admin/v1/bypass_codes/"))
+        .collect();
+    assert_eq!(deletes.len(), 1, "{log:?}");
+    assert_eq!(deletes[0].signature_valid, Some(true));
+
+    // A third code revokes the second, which was already used up: no error.
+    let third_session = service.ada_token().await;
+    service.bypass_code(&third_session).await;
     service.stop().await;
 }

@@ -139,6 +139,12 @@ impl TestService {
         }
     }
 
+    /// The service clock's date (UTC).
+    pub fn clock_today(&self) -> time::Date {
+        use recovery_server::clock::Clock;
+        self.clock.now().date()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -120,6 +120,8 @@ async fn a_killed_service_costs_at_most_the_deadline(backend: Backend) {
         .env("RUST_LOG", "warn")
         // Tests run in parallel: no two may bind the default admin port.
         .env("RECOVERY_HTTP__ADMIN_LISTEN", "off")
+        // Not demo mode: the outbox must be allowed explicitly.
+        .env("RECOVERY_ALLOW_OUTBOX", "true")
         .kill_on_drop(true)
         .spawn()
         .unwrap();

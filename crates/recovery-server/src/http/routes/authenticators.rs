@@ -64,6 +64,7 @@ pub async fn rename(
         ("reason" = RemovalReason, Query, description = "lost, stolen or replaced"),
     ),
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 204, description = "Disabled"),
         (status = 404, description = "Not one of the person's devices", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_field` for a missing or unknown reason", body = Problem, content_type = "application/problem+json"),
@@ -76,7 +77,15 @@ pub async fn remove(
     RawQuery(query): RawQuery,
 ) -> Result<StatusCode, ApiError> {
     let reason = removal_reason(query.as_deref())?;
-    flows::authenticators::remove(&app, &client, &current.person, &id, reason).await?;
+    flows::authenticators::remove(
+        &app,
+        &client,
+        &current.session,
+        &current.person,
+        &id,
+        reason,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -16,6 +16,7 @@ use crate::{
     params(RequestClient, ("id" = String, Path, description = "The token's id")),
     request_body = ResyncToken,
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 200, body = Authenticator),
         (status = 404, description = "Not one of the person's tokens", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`resync_failed` or `invalid_field`", body = Problem, content_type = "application/problem+json"),
@@ -27,7 +28,14 @@ pub async fn resync(
     PathParam(id): PathParam<String>,
     JsonBody(request): JsonBody<ResyncToken>,
 ) -> Result<Json<Authenticator>, ApiError> {
-    let token =
-        flows::hardware_tokens::resync(&app, &client, &current.person, &id, &request.codes).await?;
+    let token = flows::hardware_tokens::resync(
+        &app,
+        &client,
+        &current.session,
+        &current.person,
+        &id,
+        &request.codes,
+    )
+    .await?;
     Ok(Json(token))
 }

@@ -8,7 +8,6 @@ use crate::{
         extract::{CurrentSession, RequestClient},
         problem::ApiError,
     },
-    mfa::BypassCodeOrigin,
 };
 
 /// A new one-use bypass code; it revokes the previous self-service code.
@@ -16,6 +15,7 @@ use crate::{
     params(RequestClient),
     security(("recovery_session" = [])),
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Shown once; valid 10 minutes", body = BypassCodeIssued),
         (status = 501, description = "`unsupported` by the MFA system", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -24,14 +24,9 @@ pub async fn issue_bypass_code(
     RequestClient(client): RequestClient,
     current: CurrentSession,
 ) -> Result<(StatusCode, Json<BypassCodeIssued>), ApiError> {
-    let issued = flows::bypass_code::issue(
-        &app,
-        &client,
-        &current.person,
-        BypassCodeOrigin::SelfService,
-        None,
-    )
-    .await?;
+    let issued =
+        flows::bypass_code::issue_self_service(&app, &client, &current.session, &current.person)
+            .await?;
     let body = BypassCodeIssued {
         code: issued.code.into_secret(),
         expires_at: issued.expires_at,

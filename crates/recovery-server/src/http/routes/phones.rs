@@ -21,6 +21,7 @@ use crate::{
     security(("recovery_session" = [])),
     request_body = AddPhone,
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Pending; we are calling it", body = PhoneAdded),
         (status = 401, description = "`reverification_required`: the verification is too old to add a device", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`phone_number_invalid`, `phone_number_not_landline` or `invalid_field`", body = Problem, content_type = "application/problem+json"),
@@ -50,6 +51,7 @@ pub async fn add(
     params(RequestClient, ("id" = String, Path, description = "The pending phone's id")),
     request_body = VerifyPhone,
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Verified and active", body = Authenticator),
         (status = 202, description = "`answer_call`: not answered yet; check again in a few seconds", body = Authenticator),
         (status = 400, description = "`code_incorrect`, with `attempts_left`", body = Problem, content_type = "application/problem+json"),
@@ -63,9 +65,15 @@ pub async fn verify(
     PathParam(id): PathParam<String>,
     JsonBody(request): JsonBody<VerifyPhone>,
 ) -> Result<(StatusCode, Json<Authenticator>), ApiError> {
-    let check =
-        flows::phones::verify_landline(&app, &client, &current.person, &id, request.code.as_ref())
-            .await?;
+    let check = flows::phones::verify_landline(
+        &app,
+        &client,
+        &current.session,
+        &current.person,
+        &id,
+        request.code.as_ref(),
+    )
+    .await?;
     Ok(match check {
         PhoneCheck::Verified(phone) => (StatusCode::OK, Json(phone)),
         PhoneCheck::Waiting(phone) => (StatusCode::ACCEPTED, Json(phone)),
@@ -77,6 +85,7 @@ pub async fn verify(
     security(("recovery_session" = [])),
     params(RequestClient, ("id" = String, Path, description = "The mobile phone's id")),
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 201, body = ActivationCreated),
         (status = 401, description = "`reverification_required`: the verification is too old to add a device", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such mobile phone", body = Problem, content_type = "application/problem+json"),
@@ -102,6 +111,7 @@ pub async fn create_activation(
     security(("recovery_session" = [])),
     params(RequestClient, ("id" = String, Path, description = "The mobile phone's id")),
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 202, body = ActivationSent),
         (status = 401, description = "`reverification_required`: the verification is too old to add a device", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such mobile phone", body = Problem, content_type = "application/problem+json"),

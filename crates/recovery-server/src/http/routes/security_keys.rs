@@ -39,6 +39,7 @@ pub async fn start(
     params(RequestClient, ("id" = String, Path, description = "The registration's id")),
     request_body = FinishRegistration,
     responses(
+        (status = 429, description = "`limit_reached`: a daily cap on calls, texts or notices; nothing was sent or changed. `Retry-After` says when a slot frees", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Registered", body = Authenticator),
         (status = 401, description = "`reverification_required`: the verification is too old to add a device", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`registration_invalid` or `security_key_already_registered`", body = Problem, content_type = "application/problem+json"),

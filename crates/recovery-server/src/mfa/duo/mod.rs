@@ -3,5 +3,6 @@
 
 pub mod client;
 mod provider;
+mod self_service_codes;
 
 pub use provider::DuoProvider;

@@ -193,7 +193,8 @@ impl MfaProvider for DuoProvider {
         Ok(devices)
     }
 
-    /// One code, one use, expiring; Duo keeps the help desk's codes (`preserve_existing`).
+    /// One code, one use, expiring; Duo keeps the help desk's codes (`preserve_existing`). A
+    /// self-service code revokes the previous self-service code at Duo.
     ///
     /// Duo makes the code; that cannot join the local transaction. A crash between Duo's
     /// answer and the flow's commit leaves a code at Duo that no one saw and no audit record
@@ -202,7 +203,7 @@ impl MfaProvider for DuoProvider {
         &self,
         _work: &mut UnitOfWork,
         person: &Person,
-        _origin: BypassCodeOrigin,
+        origin: BypassCodeOrigin,
         valid_for: Duration,
         now: OffsetDateTime,
     ) -> Result<IssuedBypassCode, ProviderError> {
@@ -210,12 +211,24 @@ impl MfaProvider for DuoProvider {
         let seconds = u64::try_from(valid_for.whole_seconds())
             .unwrap_or(600)
             .max(1);
-        let code = self
-            .duo
-            .admin
-            .create_bypass_code(&user.user_id, seconds)
-            .await
-            .map_err(duo_error)?;
+        let code = match origin {
+            BypassCodeOrigin::SelfService => {
+                super::self_service_codes::issue(
+                    &self.duo.admin,
+                    &self.db,
+                    person,
+                    &user.user_id,
+                    seconds,
+                )
+                .await?
+            }
+            BypassCodeOrigin::HelpDesk => self
+                .duo
+                .admin
+                .create_bypass_code(&user.user_id, seconds)
+                .await
+                .map_err(duo_error)?,
+        };
         Ok(IssuedBypassCode {
             code: BypassCode::from_provider(code),
             expires_at: now + valid_for,
@@ -485,7 +498,7 @@ impl MfaProvider for DuoProvider {
         _id: &str,
         _name: &str,
     ) -> Result<Authenticator, ProviderError> {
-        Err(ProviderError::Unsupported("renaming devices"))
+        Err(ProviderError::Unsupported("renaming devices here"))
     }
 
     async fn resync_hardware_token(
@@ -618,6 +631,15 @@ fn phone_authenticator(phone: &DuoPhone, status: AuthenticatorStatus) -> Authent
 }
 
 /// Duo's failures, as the person's next step needs them; Duo's own words stay in the log.
+impl From<super::self_service_codes::SelfServiceCodeError> for ProviderError {
+    fn from(error: super::self_service_codes::SelfServiceCodeError) -> Self {
+        match error {
+            super::self_service_codes::SelfServiceCodeError::Duo(error) => duo_error(error),
+            super::self_service_codes::SelfServiceCodeError::Storage(error) => Self::Storage(error),
+        }
+    }
+}
+
 fn duo_error(error: DuoError) -> ProviderError {
     match error {
         DuoError::Misconfigured { .. } | DuoError::Forbidden { .. } | DuoError::InvalidInput(_) => {

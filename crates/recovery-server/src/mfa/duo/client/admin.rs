@@ -24,6 +24,12 @@ pub struct DuoUser {
     pub tokens: Vec<DuoToken>,
 }
 
+/// What Duo lists of a bypass code: never the code.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct DuoBypassCodeMeta {
+    bypass_code_id: String,
+}
+
 /// A phone: a smartphone with Duo Mobile, a mobile for SMS, or a landline for calls.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct DuoPhone {
@@ -194,6 +200,29 @@ impl DuoAdmin {
             _ => Err(DuoError::Protocol(
                 "bypass_codes did not answer exactly one code".to_owned(),
             )),
+        }
+    }
+
+    /// `GET /admin/v1/users/[user_id]/bypass_codes`: the ids of the user's live codes (Duo
+    /// never lists the codes themselves). One page: Duo holds at most 100 codes per user.
+    pub async fn bypass_code_ids(&self, user_id: &str) -> Result<Vec<String>, DuoError> {
+        let path = format!("/admin/v1/users/{}/bypass_codes", id(user_id)?);
+        let codes: Vec<DuoBypassCodeMeta> = decode(
+            self.client
+                .call(Method::GET, &path, &[("limit", "100")])
+                .await?,
+            "bypass_codes",
+        )?;
+        Ok(codes.into_iter().map(|c| c.bypass_code_id).collect())
+    }
+
+    /// `DELETE /admin/v1/bypass_codes/[bypass_code_id]`: the code stops working at once. A code
+    /// already gone (used, expired, deleted) is no error.
+    pub async fn delete_bypass_code(&self, bypass_code_id: &str) -> Result<(), DuoError> {
+        let path = format!("/admin/v1/bypass_codes/{}", id(bypass_code_id)?);
+        match self.client.call(Method::DELETE, &path, &[]).await {
+            Ok(_) | Err(DuoError::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error),
         }
     }
 
