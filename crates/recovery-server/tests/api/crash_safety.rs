@@ -125,6 +125,9 @@ where
     F: Future<Output = T>,
 {
     let pool = service.app.db.pool();
+    // A commit that an earlier stopped flow had already handed to its own task may still land:
+    // let it, so that it is not taken for this flow's.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let before = count(pool, committed).await;
     for polls in 0..10_000 {
         let finished = stop_after(polls, make()).await;
