@@ -142,7 +142,11 @@ async fn started(mut command: tokio::process::Command) -> String {
 #[tokio::test]
 async fn serve_refuses_the_outbox_outside_demo_mode_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let refused = serve(&dir).output().await.unwrap();
+    // Bounded: without the refusal the service would start and serve for good.
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(60), serve(&dir).output())
+        .await
+        .expect("serve exits instead of serving")
+        .unwrap();
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
