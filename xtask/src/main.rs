@@ -12,6 +12,7 @@ mod bundle;
 mod e2e;
 mod postgres;
 mod run;
+mod slapd;
 mod system_packages;
 mod test;
 mod ui;
@@ -36,6 +37,9 @@ Commands:
                           the .deb package check; the end-to-end suite.
   api-fuzz                Schemathesis (pinned, from PyPI into a virtual environment under the
                           target directory) with every check against `serve --demo`.
+  with-ldap -- CMD...      Run CMD with the test OpenLDAP slapd started and RECOVERY_TEST_LDAP_*
+                          set, then stop it (e.g. `cargo xtask with-ldap -- cargo test -p
+                          recovery-server --test api ldap`).
   e2e                     The end-to-end suite alone: the built app over WebDriver under Xvfb.
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
   screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
@@ -74,6 +78,7 @@ fn try_main(args: &[String]) -> Result<()> {
         "bench" => bench::run(rest),
         "bundle" => bundle::run(strip_separator(rest)),
         "api-fuzz" => api_fuzz::run(),
+        "with-ldap" => with_ldap(strip_separator(rest)),
         "e2e" => e2e::run(None),
         "screenshots" => e2e::run(Some(Path::new("docs/screenshots"))),
         "help" | "-h" | "--help" => {
@@ -82,9 +87,20 @@ fn try_main(args: &[String]) -> Result<()> {
         }
         other => {
             eprint!("{USAGE}");
-            bail!("unknown command `{other}`; the commands are: run, test, api-fuzz, e2e, bundle, screenshots, bench, help")
+            bail!("unknown command `{other}`; the commands are: run, test, api-fuzz, with-ldap, e2e, bundle, screenshots, bench, help")
         }
     }
+}
+
+/// Runs one command while the test slapd serves, then stops it.
+fn with_ldap(command: &[String]) -> Result<()> {
+    let Some((program, args)) = command.split_first() else {
+        bail!("usage: cargo xtask with-ldap -- CMD [ARGS...]");
+    };
+    let server = slapd::Slapd::start()?;
+    let result = run_command(Command::new(program).args(args).envs(server.env()));
+    server.stop()?;
+    result
 }
 
 /// The workspace root: the parent of this crate's directory.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
+use crate::slapd::Slapd;
 use crate::{api_fuzz, bundle, cargo, e2e, run_command, system_packages, ui};
 
 /// The environment variable that tells the tests where PostgreSQL is: a superuser URL; each test
@@ -51,14 +52,17 @@ pub fn run() -> Result<()> {
     step(4, || {
         // Stopped when dropped, whether the tests pass, fail or panic.
         let cluster = Cluster::start().context("cannot start the test PostgreSQL cluster")?;
+        let slapd = Slapd::start().context("cannot start the test OpenLDAP slapd")?;
         let mut cmd = cargo();
         cmd.env(POSTGRES_URL_VAR, cluster.url())
+            .envs(slapd.env())
             .args(["test", "--workspace"]);
         if locked {
             cmd.arg("--locked");
         }
         run_command(&mut cmd)?;
-        postgres = cluster.description();
+        postgres = format!("{}; LDAP tests on {}", cluster.description(), slapd.description());
+        slapd.stop()?;
         cluster.stop()
     })?;
 

@@ -11,6 +11,7 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    directory::ldap::LdapConfig,
     mfa::duo::client::DuoConfig, notify::NotifyConfig, security_key::SecurityKeyPolicy,
     sending_caps::SendingLimits, slow_hash::HashCost, telephony::TelephonyConfig,
     throttle::ThrottlePolicy,
@@ -24,6 +25,8 @@ pub struct Config {
     /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
     pub database_url: String,
     pub organisation: Organisation,
+    /// Where people and their passwords are.
+    pub directory: DirectoryConfig,
     pub throttle: ThrottlePolicy,
     /// Daily caps on notices, calls and texts, per person and per recovery session.
     pub limits: SendingLimits,
@@ -63,6 +66,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8750)),
             database_url: "sqlite://recovery-desk.db".to_owned(),
             organisation: Organisation::default(),
+            directory: DirectoryConfig::default(),
             throttle: ThrottlePolicy::default(),
             limits: SendingLimits::default(),
             session: SessionPolicy::default(),
@@ -156,6 +160,24 @@ impl From<AdminListen> for String {
             AdminListen::At(address) => address.to_string(),
         }
     }
+}
+
+/// `[directory] kind = "builtin" | "ldap"`, with `[directory.ldap]` for the second.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DirectoryConfig {
+    pub kind: DirectoryKind,
+    pub ldap: Option<LdapConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryKind {
+    /// People in the service's own database, imported from HR's CSV export.
+    #[default]
+    Builtin,
+    /// People in LDAP or Active Directory, passwords checked by binding as them.
+    Ldap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,6 +350,44 @@ mod tests {
         );
         let wrong = load("[http]\nadmin_listen = \"everywhere\"").unwrap_err();
         assert!(wrong.to_string().contains("admin_listen"), "{wrong}");
+    }
+
+    #[test]
+    fn an_ldap_directory_is_configured_in_its_own_section() {
+        use crate::directory::ldap::config::{DateOfBirthFormat, IdEncoding};
+        let config = load(
+            r#"
+            [directory]
+            kind = "ldap"
+            [directory.ldap]
+            url = "ldaps://dc1.corp.example"
+            ca_file = "/etc/recovery-desk/corp-ca.pem"
+            bind_dn = "CN=svc-recovery,OU=Services,DC=corp,DC=example"
+            bind_password = "s3cret"
+            base_dn = "DC=corp,DC=example"
+            user_filter = "(&(objectCategory=person)(objectClass=user))"
+            [directory.ldap.attributes]
+            username = "sAMAccountName"
+            id = "objectGUID"
+            id_encoding = "guid"
+            date_of_birth = "extensionAttribute8"
+            date_of_birth_format = "yyyy-mm-dd"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.directory.kind, DirectoryKind::Ldap);
+        let ldap = config.directory.ldap.unwrap();
+        assert_eq!(ldap.attributes.id_encoding, IdEncoding::Guid);
+        assert_eq!(
+            ldap.attributes.date_of_birth_format,
+            DateOfBirthFormat::YyyyMmDd
+        );
+        assert_eq!(ldap.attributes.mail, "mail");
+        assert_eq!(ldap.pool_size, 4);
+        assert!(!format!("{ldap:?}").contains("s3cret"));
+        let typo = load("[directory.ldap]\nbase = \"dc=example\"").unwrap_err();
+        assert!(typo.to_string().contains("base"), "{typo}");
+        assert_eq!(Config::default().directory.kind, DirectoryKind::Builtin);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 mod builtin;
 mod csv_import;
+pub mod ldap;
+mod seam_preview;
 
 use async_trait::async_trait;
 use recovery_api::Secret;
@@ -12,6 +14,8 @@ use time::Date;
 
 pub use builtin::BuiltinDirectory;
 pub use csv_import::{read_people_csv, CsvError, NewPerson, PasswordSource};
+pub use ldap::LdapDirectory;
+pub use seam_preview::{PasswordCheck, PasswordRefusal};
 
 /// Stable identifier of a person, independent of username changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -49,6 +53,12 @@ pub enum DirectoryError {
     Hash(#[from] crate::slow_hash::HashError),
     #[error("a stored person record is corrupt: {0}")]
     Corrupt(String),
+    /// The directory server cannot be reached or did not answer in time.
+    #[error("the directory cannot be reached: {0}")]
+    Unavailable(String),
+    /// The directory refuses the service's own account or settings; details in the log.
+    #[error("the directory refuses the service's configuration: {0}")]
+    Misconfigured(String),
 }
 
 #[async_trait]

@@ -23,6 +23,8 @@ mod hardware_tokens;
 mod health_and_metrics;
 mod kiosks;
 mod landlines;
+mod ldap_active_directory;
+mod ldap_directory;
 mod openapi;
 mod outbox;
 mod phone_app;
