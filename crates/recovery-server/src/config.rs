@@ -11,7 +11,7 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    mfa::duo::client::DuoConfig, notify::NotifyConfig, security_key::SecurityKeyPolicy,
+    mfa::duo::client::DuoConfig, notify::NotifyConfig, recovery_pin::PinPolicy, security_key::SecurityKeyPolicy,
     sending_caps::SendingLimits, slow_hash::HashCost, telephony::TelephonyConfig,
     throttle::ThrottlePolicy,
 };
@@ -39,6 +39,8 @@ pub struct Config {
     /// How verification calls and texts go out.
     pub telephony: TelephonyConfig,
     pub devices: DevicePolicy,
+    /// What a recovery PIN that a person chooses must be.
+    pub recovery_pin: PinPolicy,
     pub security_keys: SecurityKeyPolicy,
     /// Region for phone numbers typed without a country code (ISO 3166: US, GB, ES…).
     pub phone_region: String,
@@ -74,6 +76,7 @@ impl Default for Config {
             duo: None,
             telephony: TelephonyConfig::default(),
             devices: DevicePolicy::default(),
+            recovery_pin: PinPolicy::default(),
             security_keys: SecurityKeyPolicy::default(),
             phone_region: "US".to_owned(),
             otp_key: None,
@@ -297,8 +300,17 @@ impl Config {
                     })
                     .split("__"),
             )
-            .extract()
+            .extract::<Config>()
             .map_err(|e| ConfigError(Box::new(e)))
+            .and_then(Config::checked)
+    }
+
+    /// Refuses settings that deserialize but cannot work, with a message saying which.
+    fn checked(self) -> Result<Self, ConfigError> {
+        self.recovery_pin
+            .check_bounds()
+            .map_err(|message| ConfigError(Box::new(figment::Error::from(message))))?;
+        Ok(self)
     }
 }
 

@@ -149,13 +149,16 @@ async fn passcode_failures_do_the_same_work(backend: Backend) {
 }
 
 async fn stored_costs(app: &App) -> (Option<HashCost>, Option<HashCost>) {
-    let row = sqlx::query("SELECT password_hash, recovery_hash FROM people WHERE username = $1")
-        .bind(ADA)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let row = sqlx::query(
+        "SELECT password_hash, knowledge_hash FROM people \
+         JOIN recovery_pins ON recovery_pins.person_id = people.id WHERE username = $1",
+    )
+    .bind(ADA)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
     let password: String = row.try_get("password_hash").unwrap();
-    let recovery: String = row.try_get("recovery_hash").unwrap();
+    let recovery: String = row.try_get("knowledge_hash").unwrap();
     (
         HashCost::of_stored(&password),
         HashCost::of_stored(&recovery),
