@@ -11,9 +11,9 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    mfa::duo::client::DuoConfig, notify::NotifyConfig, recovery_pin::PinPolicy, security_key::SecurityKeyPolicy,
-    sending_caps::SendingLimits, slow_hash::HashCost, telephony::TelephonyConfig,
-    throttle::ThrottlePolicy,
+    mfa::duo::client::DuoConfig, notify::NotifyConfig, recovery_pin::PinPolicy,
+    security_key::SecurityKeyPolicy, sending_caps::SendingLimits, slow_hash::HashCost,
+    telephony::TelephonyConfig, throttle::ThrottlePolicy,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

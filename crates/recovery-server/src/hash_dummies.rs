@@ -66,7 +66,9 @@ impl HashDummies {
         kind: DummyKind,
         stored: impl IntoIterator<Item = String>,
     ) -> Result<(), RefreshError> {
-        let costs = stored.into_iter().filter_map(|phc| HashCost::of_stored(&phc));
+        let costs = stored
+            .into_iter()
+            .filter_map(|phc| HashCost::of_stored(&phc));
         let Some(cost) = most_common(costs) else {
             return Ok(());
         };

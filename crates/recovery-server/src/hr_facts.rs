@@ -46,7 +46,11 @@ impl HrFacts {
     }
 
     /// Adds or replaces the facts, all or none.
-    pub async fn import(&self, facts: &[NewFacts], now: OffsetDateTime) -> Result<(), DirectoryError> {
+    pub async fn import(
+        &self,
+        facts: &[NewFacts],
+        now: OffsetDateTime,
+    ) -> Result<(), DirectoryError> {
         let mut tx = self.db.pool().begin().await?;
         for fact in facts {
             self.put(&mut tx, &fact.username, fact.date_of_birth, now)

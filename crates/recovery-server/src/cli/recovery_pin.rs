@@ -22,7 +22,9 @@ impl RecoveryPinCommand {
         let Self::Clear(args) = self;
         let reason = args.reason.trim();
         anyhow::ensure!(
-            !reason.is_empty() && reason.chars().count() <= 200 && !reason.chars().any(char::is_control),
+            !reason.is_empty()
+                && reason.chars().count() <= 200
+                && !reason.chars().any(char::is_control),
             "--reason must say why, in up to 200 characters on one line"
         );
         let username = args.username.trim();

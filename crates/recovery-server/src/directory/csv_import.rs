@@ -87,7 +87,8 @@ pub fn read_facts_csv(input: impl Read, today: time::Date) -> Result<Vec<NewFact
         let line = record.position().map_or(0, |p| p.line());
         let fail = |message: String| CsvError::Line { line, message };
         let raw = |i: usize| record.get(i).unwrap_or_default();
-        let username = fields::normalize_username(raw(username_col)).map_err(|e| fail(e.message))?;
+        let username =
+            fields::normalize_username(raw(username_col)).map_err(|e| fail(e.message))?;
         if !seen.insert(username.clone()) {
             return Err(fail(format!("the username `{username}` appears twice")));
         }
@@ -278,5 +279,51 @@ mod tests {
             "{HEADER}ada,Ada,ada@example.org,,1985-12-10,pw,123456\nADA,Ada,ada@example.org,,1985-12-10,pw,123456\n"
         );
         assert!(read_people_csv(twice.as_bytes(), "US", today()).is_err());
+    }
+
+    #[test]
+    fn a_person_without_a_pin_sets_one_later() {
+        let csv = format!("{HEADER}ada,Ada,ada@example.org,,1985-12-10,pw,\n");
+        let people = read_people_csv(csv.as_bytes(), "US", today()).unwrap_or_default();
+        assert!(people.first().is_some_and(|p| p.recovery_pin.is_none()));
+        let no_column =
+            "username,display_name,notification_emails,phone_numbers,date_of_birth,password\n\
+                         ada,Ada,ada@example.org,,1985-12-10,pw\n";
+        assert!(read_people_csv(no_column.as_bytes(), "US", today()).is_ok());
+    }
+
+    #[test]
+    fn reads_facts_and_refuses_secrets_in_them() {
+        let facts =
+            "username,date_of_birth,department\nAda,1985-12-10,Maths\ngrace,1976-12-09,Navy\n";
+        let read = read_facts_csv(facts.as_bytes(), today()).unwrap_or_default();
+        assert_eq!(
+            read,
+            vec![
+                NewFacts {
+                    username: "ada".to_owned(),
+                    date_of_birth: time::macros::date!(1985 - 12 - 10),
+                },
+                NewFacts {
+                    username: "grace".to_owned(),
+                    date_of_birth: time::macros::date!(1976 - 12 - 09),
+                },
+            ]
+        );
+        for header in ["password", "password_hash", "recovery_pin"] {
+            let csv = format!("username,date_of_birth,{header}\nada,1985-12-10,x\n");
+            let error = read_facts_csv(csv.as_bytes(), today())
+                .err()
+                .map(|e| e.to_string());
+            assert!(error.is_some_and(|e| e.contains(header)), "{header}");
+        }
+        for bad in [
+            "username,date_of_birth\nada,1985-13-10\n",
+            "username,date_of_birth\nada,2999-01-01\n",
+            "username,date_of_birth\nada,1985-12-10\nADA,1985-12-10\n",
+            "username\nada\n",
+        ] {
+            assert!(read_facts_csv(bad.as_bytes(), today()).is_err(), "{bad}");
+        }
     }
 }

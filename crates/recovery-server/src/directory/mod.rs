@@ -11,7 +11,9 @@ use recovery_api::Secret;
 use time::Date;
 
 pub use builtin::BuiltinDirectory;
-pub use csv_import::{read_facts_csv, read_people_csv, CsvError, NewFacts, NewPerson, PasswordSource};
+pub use csv_import::{
+    read_facts_csv, read_people_csv, CsvError, NewFacts, NewPerson, PasswordSource,
+};
 
 /// Stable identifier of a person, independent of username changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -69,9 +69,16 @@ pub async fn set(
         PinChange::Changed => AccountEvent::RecoveryPinChanged,
     };
     let detail = json!({ "change": change.as_str(), "by": "person" });
-    let recorded =
-        notice::record_change(app, client, person, work, AuditEvent::RecoveryPinSet, detail, event)
-            .await;
+    let recorded = notice::record_change(
+        app,
+        client,
+        person,
+        work,
+        AuditEvent::RecoveryPinSet,
+        detail,
+        event,
+    )
+    .await;
     charge.settle(recorded.map(|()| change)).await
 }
 

@@ -204,7 +204,13 @@ pub async fn open_session(
 
     let session = app
         .sessions
-        .open(&mut work, &person.id, proof.session_method(), &client.label, now)
+        .open(
+            &mut work,
+            &person.id,
+            proof.session_method(),
+            &client.label,
+            now,
+        )
         .await?;
     let record = AuditRecord {
         event: AuditEvent::SessionOpened,

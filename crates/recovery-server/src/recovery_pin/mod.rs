@@ -71,7 +71,11 @@ impl From<RefreshError> for PinStoreError {
 impl RecoveryPins {
     pub fn new(db: Database, hasher: SlowHasher) -> Self {
         let dummies = HashDummies::new(db.clone(), hasher.clone());
-        Self { db, hasher, dummies }
+        Self {
+            db,
+            hasher,
+            dummies,
+        }
     }
 
     /// Whether the date of birth + PIN are this person's. `None` (an unknown username) and a

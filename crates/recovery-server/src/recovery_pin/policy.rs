@@ -71,7 +71,10 @@ impl PinPolicy {
         if is_sequence(pin.as_bytes()) {
             return Err(PinRejection::Sequence);
         }
-        if date_forms(date_of_birth).iter().any(|form| pin.contains(form.as_str())) {
+        if date_forms(date_of_birth)
+            .iter()
+            .any(|form| pin.contains(form.as_str()))
+        {
             return Err(PinRejection::DateOfBirth);
         }
         if self.blocklist.iter().any(|blocked| blocked == pin) {
@@ -123,7 +126,9 @@ mod tests {
 
     #[test]
     fn refuses_trivial_pins() {
-        for pin in ["000000", "111111", "123456", "234567", "890123", "987654", "210987"] {
+        for pin in [
+            "000000", "111111", "123456", "234567", "890123", "987654", "210987",
+        ] {
             assert_eq!(check(pin), Err(PinRejection::Sequence), "{pin}");
         }
         for pin in ["121212", "123123", "456456456"] {
@@ -133,7 +138,9 @@ mod tests {
 
     #[test]
     fn refuses_the_date_of_birth() {
-        for pin in ["19851210", "10121985", "12101985", "851210", "101285", "121085"] {
+        for pin in [
+            "19851210", "10121985", "12101985", "851210", "101285", "121085",
+        ] {
             assert_eq!(check(pin), Err(PinRejection::DateOfBirth), "{pin}");
         }
     }
@@ -141,7 +148,14 @@ mod tests {
     #[test]
     fn refuses_wrong_shapes_and_the_blocklist() {
         let shape = Err(PinRejection::Shape { min: 6, max: 12 });
-        for pin in ["", "12345", "1234567890123", "24681a", "246 810", "２４６８１０"] {
+        for pin in [
+            "",
+            "12345",
+            "1234567890123",
+            "24681a",
+            "246 810",
+            "２４６８１０",
+        ] {
             assert_eq!(check(pin), shape, "{pin:?}");
         }
         let policy = PinPolicy {

@@ -87,8 +87,18 @@ async fn knowledge_failures_do_the_same_work_at_the_imported_cost(backend: Backe
     let unknown = work(&app, &knowledge("nobody", ADA_PASSWORD, ADA_PIN)).await;
     let wrong_password = work(&app, &knowledge(ADA, "not-the-password", ADA_PIN)).await;
     let wrong_pin = work(&app, &knowledge(ADA, ADA_PASSWORD, "999999")).await;
+    // A person who has no recovery PIN (cleared by the help desk, or never set).
+    sqlx::query(
+        "DELETE FROM recovery_pins WHERE person_id = (SELECT id FROM people WHERE username = $1)",
+    )
+    .bind(ADA)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let no_pin = work(&app, &knowledge(ADA, ADA_PASSWORD, ADA_PIN)).await;
 
     let both_at_import_cost = vec![HashWork::Verify(IMPORTED), HashWork::Verify(IMPORTED)];
+    assert_eq!(no_pin, (both_at_import_cost.clone(), false), "no PIN set");
     assert_eq!(
         unknown,
         (both_at_import_cost.clone(), false),

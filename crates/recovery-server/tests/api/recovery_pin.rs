@@ -8,7 +8,9 @@ use time::Duration;
 
 use crate::{
     on_both_databases,
-    support::{expect_problem, Backend, TestService, ADA, ADA_DOB, ADA_EMAIL, ADA_PASSWORD, ADA_PIN},
+    support::{
+        expect_problem, Backend, TestService, ADA, ADA_DOB, ADA_EMAIL, ADA_PASSWORD, ADA_PIN,
+    },
 };
 
 on_both_databases!(
@@ -64,7 +66,10 @@ async fn a_passcode_session_sets_a_new_pin_that_replaces_the_old_one(backend: Ba
     let before = status(&service, &token).await;
     assert_eq!(before["set"], true);
     assert_eq!(before["can_set"], true);
-    assert_eq!((before["min_digits"].clone(), before["max_digits"].clone()), (json!(6), json!(12)));
+    assert_eq!(
+        (before["min_digits"].clone(), before["max_digits"].clone()),
+        (json!(6), json!(12))
+    );
     let sent_before = service.outbox().await.len();
 
     let response = put_pin(&service, &token, &json!({ "pin": "480162" })).await;
@@ -72,20 +77,35 @@ async fn a_passcode_session_sets_a_new_pin_that_replaces_the_old_one(backend: Ba
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["changed"], true);
 
-    let notices: Vec<_> = service.outbox().await.into_iter().skip(sent_before).collect();
+    let notices: Vec<_> = service
+        .outbox()
+        .await
+        .into_iter()
+        .skip(sent_before)
+        .collect();
     assert_eq!(notices.len(), 1, "one notice per address");
     assert_eq!(notices[0].to, ADA_EMAIL);
-    assert!(notices[0].subject.as_deref().unwrap_or_default().contains("recovery PIN was changed"));
+    assert!(notices[0]
+        .subject
+        .as_deref()
+        .unwrap_or_default()
+        .contains("recovery PIN was changed"));
     assert!(!notices[0].body.contains("480162"), "the PIN is never sent");
 
     let records = service.audit().await;
     let last = records.last().unwrap();
-    assert_eq!((last.event.as_str(), last.outcome.as_str()), ("recovery_pin_set", "success"));
+    assert_eq!(
+        (last.event.as_str(), last.outcome.as_str()),
+        ("recovery_pin_set", "success")
+    );
     assert_eq!(last.detail["change"], "changed");
     assert!(!serde_json::to_string(&records).unwrap().contains("480162"));
 
     assert!(pin_works(&service, "480162").await, "the new PIN works");
-    assert!(!pin_works(&service, ADA_PIN).await, "the old PIN no longer does");
+    assert!(
+        !pin_works(&service, ADA_PIN).await,
+        "the old PIN no longer does"
+    );
     service.stop().await;
 }
 
@@ -118,8 +138,18 @@ async fn an_easy_or_malformed_pin_is_refused_and_changes_nothing(backend: Backen
         let problem = expect_problem(put_pin(&service, &token, &body).await, 422, code).await;
         assert_eq!(problem["field"], "pin", "{body}");
     }
-    expect_problem(put_pin(&service, &token, &json!({ "pin": 480162 })).await, 422, "invalid_field").await;
-    expect_problem(put_pin(&service, &token, &json!({})).await, 422, "invalid_field").await;
+    expect_problem(
+        put_pin(&service, &token, &json!({ "pin": 480162 })).await,
+        422,
+        "invalid_field",
+    )
+    .await;
+    expect_problem(
+        put_pin(&service, &token, &json!({})).await,
+        422,
+        "invalid_field",
+    )
+    .await;
     expect_problem(
         put_pin(&service, &token, &json!({ "pin": "480162", "extra": 1 })).await,
         422,
@@ -127,7 +157,11 @@ async fn an_easy_or_malformed_pin_is_refused_and_changes_nothing(backend: Backen
     )
     .await;
     assert_eq!(service.outbox().await.len(), sent_before, "nothing sent");
-    assert_eq!(service.audit().await.len(), audited_before, "nothing changed");
+    assert_eq!(
+        service.audit().await.len(),
+        audited_before,
+        "nothing changed"
+    );
     assert!(pin_works(&service, ADA_PIN).await);
     service.stop().await;
 }
@@ -137,7 +171,9 @@ async fn an_old_passcode_session_must_verify_again(backend: Backend) {
     let service = TestService::start_with(backend, |c| c.session.ttl_seconds = 3600).await;
     let token = passcode_session(&service).await;
     let fresh = i64::from(service.app.config.devices.fresh_minutes);
-    service.clock.advance(Duration::minutes(fresh) + Duration::seconds(1));
+    service
+        .clock
+        .advance(Duration::minutes(fresh) + Duration::seconds(1));
     let refused = put_pin(&service, &token, &json!({ "pin": "480162" })).await;
     expect_problem(refused, 401, "reverification_required").await;
     service.stop().await;
@@ -146,8 +182,15 @@ async fn an_old_passcode_session_must_verify_again(backend: Backend) {
 async fn the_help_desk_clears_a_pin_and_the_person_sets_a_new_one(backend: Backend) {
     let service = TestService::start(backend).await;
     let desk = Client::admin_cli();
-    assert!(flows::recovery_pin::clear(&service.app, &desk, ADA, "forgotten").await.unwrap());
-    assert!(!pin_works(&service, ADA_PIN).await, "a cleared PIN fails like a wrong one");
+    assert!(
+        flows::recovery_pin::clear(&service.app, &desk, ADA, "forgotten")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !pin_works(&service, ADA_PIN).await,
+        "a cleared PIN fails like a wrong one"
+    );
     let notice = service.outbox().await.pop().unwrap();
     assert!(notice.subject.unwrap_or_default().contains("cleared"));
     let record = service
@@ -157,14 +200,28 @@ async fn the_help_desk_clears_a_pin_and_the_person_sets_a_new_one(backend: Backe
         .find(|r| r.event == "recovery_pin_cleared")
         .unwrap();
     assert_eq!(record.detail["reason"], "forgotten");
-    assert!(!flows::recovery_pin::clear(&service.app, &desk, ADA, "again").await.unwrap());
-    assert!(flows::recovery_pin::clear(&service.app, &desk, "nobody", "typo").await.is_err());
+    assert!(
+        !flows::recovery_pin::clear(&service.app, &desk, ADA, "again")
+            .await
+            .unwrap()
+    );
+    assert!(
+        flows::recovery_pin::clear(&service.app, &desk, "nobody", "typo")
+            .await
+            .is_err()
+    );
 
     // With no PIN, "Set up account recovery": a bypass code from the help desk, then a new PIN.
     let issued = flows::bypass_code::issue(
         &service.app,
         &desk,
-        &service.app.directory.find_by_username(ADA).await.unwrap().unwrap(),
+        &service
+            .app
+            .directory
+            .find_by_username(ADA)
+            .await
+            .unwrap()
+            .unwrap(),
         recovery_server::mfa::BypassCodeOrigin::HelpDesk,
         None,
     )
