@@ -128,11 +128,11 @@ impl BuiltinDirectory {
                 }
             };
             self.facts
-                .put(&mut *tx, &person.username, person.date_of_birth, now)
+                .put(&mut tx, &person.username, person.date_of_birth, now)
                 .await?;
             if let Some(pin_hash) = pin_hash {
                 self.pins
-                    .put(&mut *tx, &PersonId(id), &pin_hash, now)
+                    .put(&mut tx, &PersonId(id), &pin_hash, now)
                     .await
                     .map_err(pin_error)?;
             }

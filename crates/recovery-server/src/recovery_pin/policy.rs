@@ -97,7 +97,8 @@ fn is_sequence(digits: &[u8]) -> bool {
         }
     }
     (1..=digits.len() / 2).any(|block| {
-        digits.len() % block == 0 && digits.chunks(block).all(|chunk| chunk == &digits[..block])
+        digits.len().is_multiple_of(block)
+            && digits.chunks(block).all(|chunk| chunk == &digits[..block])
     })
 }
 
