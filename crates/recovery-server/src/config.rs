@@ -357,5 +357,23 @@ mod tests {
             defaults.body_timeout_seconds
         );
         assert_eq!(config.http.max_connections, defaults.max_connections);
+        assert_eq!(config.recovery_pin.min_digits, 6);
+        assert_eq!(config.recovery_pin.max_digits, 12);
+    }
+
+    #[test]
+    fn a_pin_policy_nobody_could_meet_is_refused_at_load() {
+        for (toml, words) in [
+            ("[recovery_pin]\nmin_digits = 8\nmax_digits = 6", "min_digits"),
+            ("[recovery_pin]\nmin_digits = 2", "min_digits"),
+            ("[recovery_pin]\nmax_digits = 20", "max_digits"),
+            ("[recovery_pin]\nblocklist = [\"12ab\"]", "blocklist"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("c.toml");
+            std::fs::write(&file, toml).unwrap();
+            let error = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(error.contains(words), "{toml}: {error}");
+        }
     }
 }
