@@ -92,7 +92,10 @@ impl Slapd {
             ("RECOVERY_TEST_LDAP_CA", self.ca().display().to_string()),
             ("RECOVERY_TEST_LDAP_BASE_DN", BASE_DN.to_owned()),
             ("RECOVERY_TEST_LDAP_BIND_DN", SERVICE_DN.to_owned()),
-            ("RECOVERY_TEST_LDAP_BIND_PASSWORD", SERVICE_PASSWORD.to_owned()),
+            (
+                "RECOVERY_TEST_LDAP_BIND_PASSWORD",
+                SERVICE_PASSWORD.to_owned(),
+            ),
         ]
     }
 
@@ -112,7 +115,13 @@ impl Slapd {
 
     /// A CA, and a certificate it signs for 127.0.0.1 and localhost (P-256: quick to make).
     fn make_certificates(&self) -> Result<()> {
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
         let extensions = self.dir.join("server.ext");
         fs::write(
             &extensions,
@@ -161,7 +170,8 @@ impl Slapd {
             .replace("@MODULE_DIR@", &module_dir()?.display().to_string())
             .replace("@SERVICE_DN@", SERVICE_DN);
         fs::write(self.dir.join("config.ldif"), config)?;
-        let seed = hash_passwords(&read("seed.ldif")?.replace("@SERVICE_PASSWORD@", SERVICE_PASSWORD))?;
+        let seed =
+            hash_passwords(&read("seed.ldif")?.replace("@SERVICE_PASSWORD@", SERVICE_PASSWORD))?;
         fs::write(self.dir.join("seed.ldif"), seed)?;
         for (database, ldif) in [("0", "config.ldif"), ("1", "seed.ldif")] {
             run(Command::new("/usr/sbin/slapadd")
@@ -313,11 +323,15 @@ fn schema_dir() -> Result<PathBuf> {
 }
 
 fn module_dir() -> Result<PathBuf> {
-    ["/usr/lib/ldap", "/usr/lib64/openldap", "/usr/libexec/openldap"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|dir| dir.join("back_mdb.so").exists())
-        .context("cannot find OpenLDAP's back_mdb module")
+    [
+        "/usr/lib/ldap",
+        "/usr/lib64/openldap",
+        "/usr/libexec/openldap",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|dir| dir.join("back_mdb.so").exists())
+    .context("cannot find OpenLDAP's back_mdb module")
 }
 
 /// Stops the servers and removes the directories of xtasks that no longer run (killed, e.g.

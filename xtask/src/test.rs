@@ -61,7 +61,11 @@ pub fn run() -> Result<()> {
             cmd.arg("--locked");
         }
         run_command(&mut cmd)?;
-        postgres = format!("{}; LDAP tests on {}", cluster.description(), slapd.description());
+        postgres = format!(
+            "{}; LDAP tests on {}",
+            cluster.description(),
+            slapd.description()
+        );
         slapd.stop()?;
         cluster.stop()
     })?;

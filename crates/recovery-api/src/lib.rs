@@ -13,6 +13,7 @@ pub mod health;
 pub mod kiosk;
 pub mod phone;
 pub mod problem;
+pub mod recovery_pin;
 mod secret;
 pub mod security_key;
 pub mod session;

@@ -76,10 +76,19 @@ pub enum ErrorCode {
     Unavailable,
     /// Too many verifications are under way; nothing was checked. `Retry-After` says when.
     ServiceBusy,
+    /// Setting the recovery PIN needs a session opened with a passcode from a device the
+    /// person has (or a bypass code), not with the date of birth + PIN.
+    PasscodeSignInRequired,
+    /// The chosen recovery PIN is too easy to guess (a sequence, a repeat, the date of birth, or
+    /// on the organisation's list); nothing was changed.
+    RecoveryPinTooSimple,
+    /// The organisation has no date of birth on record for this person, so no recovery PIN can
+    /// be set; the help desk can fix the record.
+    DateOfBirthUnknown,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 33] = [
         Self::MalformedRequest,
         Self::InvalidField,
         Self::PayloadTooLarge,
@@ -110,6 +119,9 @@ impl ErrorCode {
         Self::Internal,
         Self::Unavailable,
         Self::ServiceBusy,
+        Self::PasscodeSignInRequired,
+        Self::RecoveryPinTooSimple,
+        Self::DateOfBirthUnknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -144,6 +156,9 @@ impl ErrorCode {
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
             Self::ServiceBusy => "service_busy",
+            Self::PasscodeSignInRequired => "passcode_sign_in_required",
+            Self::RecoveryPinTooSimple => "recovery_pin_too_simple",
+            Self::DateOfBirthUnknown => "date_of_birth_unknown",
         }
     }
 
@@ -157,9 +172,12 @@ impl ErrorCode {
             | Self::KioskCredentialInvalid
             | Self::EnrollmentTokenInvalid
             | Self::ReverificationRequired => 401,
+            Self::PasscodeSignInRequired => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::RegistrationInvalid | Self::SecurityKeyAlreadyRegistered => 409,
+            Self::RegistrationInvalid
+            | Self::SecurityKeyAlreadyRegistered
+            | Self::DateOfBirthUnknown => 409,
             Self::VerificationExpired | Self::ActivationInvalid => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -168,7 +186,8 @@ impl ErrorCode {
             | Self::PhoneNumberNotLandline
             | Self::SecurityKeyRejected
             | Self::SecurityKeyModelNotAllowed
-            | Self::ResyncFailed => 422,
+            | Self::ResyncFailed
+            | Self::RecoveryPinTooSimple => 422,
             Self::TooManyAttempts | Self::Locked | Self::LimitReached => 429,
             Self::Internal => 500,
             Self::Unsupported => 501,
@@ -209,6 +228,9 @@ impl ErrorCode {
             Self::Internal => "Something went wrong on our side",
             Self::Unavailable => "The service is temporarily unavailable",
             Self::ServiceBusy => "The service is busy",
+            Self::PasscodeSignInRequired => "Sign in with a passcode to set your recovery PIN",
+            Self::RecoveryPinTooSimple => "This recovery PIN is too easy to guess",
+            Self::DateOfBirthUnknown => "No date of birth is on record",
         }
     }
 

@@ -230,7 +230,7 @@ async fn seed_users(app: &App, single_address: bool) -> Result<Arc<Vec<BenchUser
             phones: vec![phone_number(i)],
             date_of_birth,
             password: PasswordSource::Plain(Secret::new(user.password.clone())),
-            recovery_pin: Secret::new(PIN),
+            recovery_pin: Some(Secret::new(PIN)),
         };
         async move { directory.import(&[person], now).await }
     });

@@ -10,8 +10,9 @@ use time::Duration;
 use crate::{
     audit::AuditLog,
     clock::{Clock, SystemClock},
-    config::{Config, ProviderKind},
-    directory::{BuiltinDirectory, Directory},
+    config::{Config, DirectoryKind, ProviderKind},
+    directory::{BuiltinDirectory, Directory, LdapDirectory},
+    hr_facts::HrFacts,
     kiosk::Kiosks,
     metrics::Metrics,
     mfa::{
@@ -20,6 +21,7 @@ use crate::{
         MfaProvider,
     },
     notify::{Notifier, NotifyConfig, OutboxNotifier, SmtpNotifier},
+    recovery_pin::RecoveryPins,
     sealed::SealingKey,
     security_key::RelyingParty,
     sending_caps::SendingCaps,
@@ -39,6 +41,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub hasher: SlowHasher,
     pub directory: Arc<dyn Directory>,
+    /// Recovery PINs, kept by the service whatever the directory.
+    pub recovery_pins: RecoveryPins,
+    /// HR facts for directories that do not hold them.
+    pub hr_facts: HrFacts,
     pub mfa: Arc<dyn MfaProvider>,
     pub notifier: Arc<dyn Notifier>,
     /// The outbox, when notifications go there; its route exists only in demo mode.
@@ -85,6 +91,10 @@ pub enum StartError {
     Telephony(#[from] crate::telephony::TelephonyError),
     #[error(transparent)]
     SecurityKeys(#[from] crate::security_key::SecurityKeyError),
+    #[error(
+        "[directory] kind = \"ldap\" needs a [directory.ldap] section (url, bind_dn, base_dn…)"
+    )]
+    LdapMissing,
     #[error("provider = \"duo\" needs a [duo] section with api_host, admin and auth keys")]
     DuoMissing,
     #[error(transparent)]
@@ -163,7 +173,7 @@ impl App {
             db: db.clone(),
             hasher: hasher.clone(),
             tokens: token_hasher.clone(),
-            sealing,
+            sealing: sealing.clone(),
             telephony,
             relying_party: Arc::new(RelyingParty::new(&config.security_keys)?),
             policy: config.devices.clone(),
@@ -179,10 +189,36 @@ impl App {
                 Arc::new(provider)
             }
         };
-        let directory = BuiltinDirectory::new(db.clone(), hasher.clone());
-        directory.refresh_dummies().await?;
+        let hr_facts = HrFacts::new(db.clone(), sealing);
+        let recovery_pins = RecoveryPins::new(db.clone(), hasher.clone());
+        let directory: Arc<dyn Directory> = match config.directory.kind {
+            DirectoryKind::Builtin => {
+                let builtin = BuiltinDirectory::new(
+                    db.clone(),
+                    hasher.clone(),
+                    hr_facts.clone(),
+                    recovery_pins.clone(),
+                );
+                builtin.refresh_dummies().await?;
+                Arc::new(builtin)
+            }
+            DirectoryKind::Ldap => {
+                let ldap = config
+                    .directory
+                    .ldap
+                    .as_ref()
+                    .ok_or(StartError::LdapMissing)?;
+                Arc::new(LdapDirectory::new(
+                    ldap,
+                    &config.phone_region,
+                    hr_facts.clone(),
+                )?)
+            }
+        };
         Ok(Self {
-            directory: Arc::new(directory),
+            directory,
+            recovery_pins,
+            hr_facts,
             mfa,
             builtin,
             throttle: Throttle::new(db.clone(), config.throttle),
@@ -208,7 +244,12 @@ impl App {
 
     /// The builtin directory over the same database (imports, demo data).
     pub fn builtin_directory(&self) -> BuiltinDirectory {
-        BuiltinDirectory::new(self.db.clone(), self.hasher.clone())
+        BuiltinDirectory::new(
+            self.db.clone(),
+            self.hasher.clone(),
+            self.hr_facts.clone(),
+            self.recovery_pins.clone(),
+        )
     }
 
     /// The builtin provider over the same database (demo devices, token imports).

@@ -45,6 +45,9 @@ pub enum AuditEvent {
     HardwareTokenResyncFailed,
     AuthenticatorRemoved,
     HardwareTokensImported,
+    RecoveryPinSet,
+    RecoveryPinCleared,
+    HrFactsImported,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -11,10 +11,9 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    directory::ldap::LdapConfig,
-    mfa::duo::client::DuoConfig, notify::NotifyConfig, security_key::SecurityKeyPolicy,
-    sending_caps::SendingLimits, slow_hash::HashCost, telephony::TelephonyConfig,
-    throttle::ThrottlePolicy,
+    directory::ldap::LdapConfig, mfa::duo::client::DuoConfig, notify::NotifyConfig,
+    recovery_pin::PinPolicy, security_key::SecurityKeyPolicy, sending_caps::SendingLimits,
+    slow_hash::HashCost, telephony::TelephonyConfig, throttle::ThrottlePolicy,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +41,8 @@ pub struct Config {
     /// How verification calls and texts go out.
     pub telephony: TelephonyConfig,
     pub devices: DevicePolicy,
+    /// What a recovery PIN that a person chooses must be.
+    pub recovery_pin: PinPolicy,
     pub security_keys: SecurityKeyPolicy,
     /// Region for phone numbers typed without a country code (ISO 3166: US, GB, ES…).
     pub phone_region: String,
@@ -78,6 +79,7 @@ impl Default for Config {
             duo: None,
             telephony: TelephonyConfig::default(),
             devices: DevicePolicy::default(),
+            recovery_pin: PinPolicy::default(),
             security_keys: SecurityKeyPolicy::default(),
             phone_region: "US".to_owned(),
             otp_key: None,
@@ -319,8 +321,17 @@ impl Config {
                     })
                     .split("__"),
             )
-            .extract()
+            .extract::<Config>()
             .map_err(|e| ConfigError(Box::new(e)))
+            .and_then(Config::checked)
+    }
+
+    /// Refuses settings that deserialize but cannot work, with a message saying which.
+    fn checked(self) -> Result<Self, ConfigError> {
+        self.recovery_pin
+            .check_bounds()
+            .map_err(|message| ConfigError(Box::new(figment::Error::from(message))))?;
+        Ok(self)
     }
 }
 
@@ -405,5 +416,26 @@ mod tests {
             defaults.body_timeout_seconds
         );
         assert_eq!(config.http.max_connections, defaults.max_connections);
+        assert_eq!(config.recovery_pin.min_digits, 6);
+        assert_eq!(config.recovery_pin.max_digits, 12);
+    }
+
+    #[test]
+    fn a_pin_policy_nobody_could_meet_is_refused_at_load() {
+        for (toml, words) in [
+            (
+                "[recovery_pin]\nmin_digits = 8\nmax_digits = 6",
+                "min_digits",
+            ),
+            ("[recovery_pin]\nmin_digits = 2", "min_digits"),
+            ("[recovery_pin]\nmax_digits = 20", "max_digits"),
+            ("[recovery_pin]\nblocklist = [\"12ab\"]", "blocklist"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("c.toml");
+            std::fs::write(&file, toml).unwrap();
+            let error = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(error.contains(words), "{toml}: {error}");
+        }
     }
 }

@@ -100,7 +100,7 @@ pub async fn load(app: &App) -> Result<(), DemoError> {
                 .collect(),
             date_of_birth: p.date_of_birth,
             password: PasswordSource::Plain(Secret::new(p.password)),
-            recovery_pin: Secret::new(p.pin),
+            recovery_pin: Some(Secret::new(p.pin)),
         })
         .collect();
     app.builtin_directory().import(&people, now).await?;

@@ -60,6 +60,12 @@ pub enum RecoveryError {
     Misconfigured,
     #[error("binding a new factor needs a recent verification")]
     ReverificationRequired,
+    #[error("setting the recovery PIN needs a session opened with a passcode")]
+    PasscodeSignInRequired,
+    #[error("the recovery PIN is refused: {0}")]
+    RecoveryPinRejected(crate::recovery_pin::PinRejection),
+    #[error("no date of birth is on record for this person")]
+    DateOfBirthUnknown,
     #[error("not found")]
     NotFound,
     #[error("phone number: {0}")]
@@ -98,7 +104,21 @@ impl From<DirectoryError> for RecoveryError {
     fn from(error: DirectoryError) -> Self {
         match error {
             DirectoryError::Storage(e) => Self::Storage(e),
+            DirectoryError::Unavailable(why) => Self::Unavailable(why),
+            DirectoryError::Misconfigured(why) => {
+                tracing::error!(%why, "the directory refuses the service's configuration");
+                Self::Misconfigured
+            }
             other => Self::Directory(other),
+        }
+    }
+}
+
+impl From<crate::recovery_pin::PinStoreError> for RecoveryError {
+    fn from(error: crate::recovery_pin::PinStoreError) -> Self {
+        match error {
+            crate::recovery_pin::PinStoreError::Storage(e) => Self::Storage(e),
+            crate::recovery_pin::PinStoreError::Hash(e) => Self::Hash(e),
         }
     }
 }

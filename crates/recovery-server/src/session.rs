@@ -18,11 +18,38 @@ use crate::storage::{Database, UnitOfWork};
 
 const PURPOSE: &str = "recovery-session";
 
+/// How the person proved who they are when the session opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionMethod {
+    /// Password + date of birth + recovery PIN: what someone who lost every device has.
+    DateOfBirthAndPin,
+    /// Password + a passcode from a device they still have, or a bypass code: strong enough to
+    /// set the recovery PIN.
+    Passcode,
+}
+
+impl SessionMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DateOfBirthAndPin => "date_of_birth_and_pin",
+            Self::Passcode => "passcode",
+        }
+    }
+
+    fn parse(stored: &str) -> Self {
+        match stored {
+            "passcode" => Self::Passcode,
+            _ => Self::DateOfBirthAndPin,
+        }
+    }
+}
+
 /// A session that [`Sessions::authenticate`] accepted.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,
     pub person_id: PersonId,
+    pub method: SessionMethod,
     /// When the person verified: binding a new factor needs this to be recent.
     pub verified_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
@@ -64,6 +91,7 @@ impl Sessions {
         &self,
         work: &mut UnitOfWork,
         person: &PersonId,
+        method: SessionMethod,
         client: &str,
         now: OffsetDateTime,
     ) -> Result<NewSession, sqlx::Error> {
@@ -88,12 +116,14 @@ impl Sessions {
         .await?
         .rows_affected();
         sqlx::query(
-            "INSERT INTO recovery_sessions (id, token_hash, person_id, client, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO recovery_sessions \
+             (id, token_hash, person_id, method, client, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(Uuid::new_v4().to_string())
         .bind(self.hasher.hash(PURPOSE, token.expose()))
         .bind(&person.0)
+        .bind(method.as_str())
         .bind(client)
         .bind(to_unix(now))
         .bind(to_unix(expires_at))
@@ -112,7 +142,7 @@ impl Sessions {
         now: OffsetDateTime,
     ) -> Result<Result<Session, SessionRejection>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT id, person_id, created_at, expires_at FROM recovery_sessions \
+            "SELECT id, person_id, method, created_at, expires_at FROM recovery_sessions \
              WHERE token_hash = $1 AND ended_at IS NULL",
         )
         .bind(self.hasher.hash(PURPOSE, token.expose()))
@@ -128,6 +158,7 @@ impl Sessions {
         Ok(Ok(Session {
             id: row.try_get("id")?,
             person_id: PersonId(row.try_get("person_id")?),
+            method: SessionMethod::parse(&row.try_get::<String, _>("method")?),
             verified_at: from_unix(row.try_get("created_at")?),
             expires_at,
         }))

@@ -5,6 +5,7 @@ mod audit;
 mod bypass_code;
 mod directory;
 mod kiosk;
+mod recovery_pin;
 mod serve;
 mod tokens;
 mod unlock;
@@ -37,7 +38,7 @@ pub struct Cli {
 enum Command {
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
-    /// Manage the builtin directory.
+    /// Manage the builtin directory, and HR facts for any directory.
     #[command(subcommand)]
     Directory(directory::DirectoryCommand),
     /// Issue bypass codes for the help desk.
@@ -45,6 +46,9 @@ enum Command {
     BypassCode(bypass_code::BypassCodeCommand),
     /// Unlock self-service for a person locked out by too many attempts.
     Unlock(unlock::UnlockArgs),
+    /// Clear a person's recovery PIN so they set a new one.
+    #[command(subcommand, name = "recovery-pin")]
+    RecoveryPin(recovery_pin::RecoveryPinCommand),
     /// Read the audit log, and check that it was not tampered with.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -94,6 +98,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Directory(command) => command.run(&open(config).await?).await,
         Command::BypassCode(command) => command.run(&open(config).await?).await,
         Command::Unlock(args) => args.run(&open(config).await?).await,
+        Command::RecoveryPin(command) => command.run(&open(config).await?).await,
         Command::Audit(command) => {
             let app = match command.needs_database() {
                 true => Some(open(config).await?),

@@ -1,24 +1,26 @@
 //! People in SQL (table `people`), imported from HR's CSV export.
 //!
-//! Every verification does the same argon2 work whatever it finds: the password and the date
-//! of birth + PIN are both checked, against the person's own hashes, or for an unknown username
-//! against dummies with the parameters most records have (table `hash_dummies`, refreshed on
-//! import). A success upgrades hashes stored at another cost to the configured one.
+//! A password check costs one argon2 verification whatever it finds: against the person's hash,
+//! or for an unknown username against the dummy with the parameters most records have
+//! ([`HashDummies`]). A whole successful verification upgrades a hash stored at another cost.
+//! The import also fills the HR facts and, where the export has them, the recovery PINs.
 
 use async_trait::async_trait;
 use recovery_api::Secret;
 use sqlx::{any::AnyRow, Row};
-use time::{macros::format_description, Date};
+use time::Date;
 use uuid::Uuid;
-use zeroize::Zeroizing;
 
 use super::{
     csv_import::{NewPerson, PasswordSource},
-    Directory, DirectoryError, Person, PersonId, RecoveryKnowledge,
+    Directory, DirectoryError, PasswordCheck, PasswordRefusal, Person, PersonId,
 };
 use crate::{
     clock::to_unix,
-    slow_hash::{HashCost, SlowHasher},
+    hash_dummies::{DummyKind, HashDummies, RefreshError},
+    hr_facts::HrFacts,
+    recovery_pin::{PinStoreError, RecoveryPins},
+    slow_hash::SlowHasher,
     storage::Database,
 };
 
@@ -26,6 +28,9 @@ use crate::{
 pub struct BuiltinDirectory {
     db: Database,
     hasher: SlowHasher,
+    dummies: HashDummies,
+    facts: HrFacts,
+    pins: RecoveryPins,
 }
 
 /// What an import changed.
@@ -36,11 +41,19 @@ pub struct ImportSummary {
 }
 
 impl BuiltinDirectory {
-    pub fn new(db: Database, hasher: SlowHasher) -> Self {
-        Self { db, hasher }
+    pub fn new(db: Database, hasher: SlowHasher, facts: HrFacts, pins: RecoveryPins) -> Self {
+        let dummies = HashDummies::new(db.clone(), hasher.clone());
+        Self {
+            db,
+            hasher,
+            dummies,
+            facts,
+            pins,
+        }
     }
 
-    /// Adds or updates people, all or none: one bad row changes nothing.
+    /// Adds or updates people, their HR facts and their recovery PINs (where given), all or
+    /// none: one bad row changes nothing. A row without a PIN keeps the PIN the person set.
     pub async fn import(
         &self,
         people: &[NewPerson],
@@ -54,216 +67,161 @@ impl BuiltinDirectory {
                 }
                 PasswordSource::Hash(hash) => hash.clone(),
             };
-            let knowledge = knowledge_bytes(person.date_of_birth, &person.recovery_pin);
-            let recovery_hash = self.hasher.hash(&knowledge).await?;
-            rows.push((person, password_hash, recovery_hash));
+            let pin_hash = match &person.recovery_pin {
+                Some(pin) => Some(
+                    self.pins
+                        .hash(person.date_of_birth, pin)
+                        .await
+                        .map_err(pin_error)?,
+                ),
+                None => None,
+            };
+            rows.push((person, password_hash, pin_hash));
         }
         let mut summary = ImportSummary::default();
         let mut tx = self.db.pool().begin().await?;
-        for (person, password_hash, recovery_hash) in rows {
+        for (person, password_hash, pin_hash) in rows {
             let emails = serde_json::to_string(&person.notification_emails)
                 .map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
             let phones = serde_json::to_string(&person.phones)
                 .map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
-            let updated = sqlx::query(
-                "UPDATE people SET display_name = $1, password_hash = $2, recovery_hash = $3, \
-                 emails = $4, phones = $5, updated_at = $6 WHERE username = $7",
-            )
-            .bind(&person.display_name)
-            .bind(&password_hash)
-            .bind(&recovery_hash)
-            .bind(&emails)
-            .bind(&phones)
-            .bind(to_unix(now))
-            .bind(&person.username)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated > 0 {
-                summary.updated += 1;
-                continue;
+            let existing = sqlx::query("SELECT id FROM people WHERE username = $1")
+                .bind(&person.username)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| row.try_get::<String, _>("id"))
+                .transpose()?;
+            let id = match existing {
+                Some(id) => {
+                    sqlx::query(
+                        "UPDATE people SET display_name = $1, password_hash = $2, emails = $3, \
+                         phones = $4, updated_at = $5 WHERE id = $6",
+                    )
+                    .bind(&person.display_name)
+                    .bind(&password_hash)
+                    .bind(&emails)
+                    .bind(&phones)
+                    .bind(to_unix(now))
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                    summary.updated += 1;
+                    id
+                }
+                None => {
+                    let id = Uuid::new_v4().to_string();
+                    sqlx::query(
+                        "INSERT INTO people (id, username, display_name, password_hash, emails, \
+                         phones, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&id)
+                    .bind(&person.username)
+                    .bind(&person.display_name)
+                    .bind(&password_hash)
+                    .bind(&emails)
+                    .bind(&phones)
+                    .bind(to_unix(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    summary.added += 1;
+                    id
+                }
+            };
+            self.facts
+                .put(&mut tx, &person.username, person.date_of_birth, now)
+                .await?;
+            if let Some(pin_hash) = pin_hash {
+                self.pins
+                    .put(&mut tx, &PersonId(id), &pin_hash, now)
+                    .await
+                    .map_err(pin_error)?;
             }
-            sqlx::query(
-                "INSERT INTO people (id, username, display_name, password_hash, recovery_hash, \
-                 emails, phones, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(Uuid::new_v4().to_string())
-            .bind(&person.username)
-            .bind(&person.display_name)
-            .bind(&password_hash)
-            .bind(&recovery_hash)
-            .bind(&emails)
-            .bind(&phones)
-            .bind(to_unix(now))
-            .execute(&mut *tx)
-            .await?;
-            summary.added += 1;
         }
         tx.commit().await?;
         self.refresh_dummies().await?;
         Ok(summary)
     }
 
-    /// Makes the dummies for unknown usernames cost what most records cost: after an import,
-    /// and at start (records imported before dummies were kept, or at another cost).
+    /// Makes the dummies for unknown usernames and missing PINs cost what most records cost:
+    /// after an import, and at start (records imported at another cost).
     pub async fn refresh_dummies(&self) -> Result<(), DirectoryError> {
-        let rows = sqlx::query("SELECT password_hash, recovery_hash FROM people")
+        let rows = sqlx::query("SELECT password_hash FROM people")
             .fetch_all(self.db.pool())
             .await?;
-        let mut password_costs = Vec::with_capacity(rows.len());
-        let mut knowledge_costs = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let password: String = row.try_get("password_hash")?;
-            let knowledge: String = row.try_get("recovery_hash")?;
-            password_costs.extend(HashCost::of_stored(&password));
-            knowledge_costs.extend(HashCost::of_stored(&knowledge));
-        }
-        for (kind, costs) in [
-            (DUMMY_PASSWORD, password_costs),
-            (DUMMY_KNOWLEDGE, knowledge_costs),
-        ] {
-            let Some(cost) = most_common(costs) else {
-                continue;
-            };
-            let current = self.dummy(kind).await?;
-            if current.as_deref().and_then(HashCost::of_stored) == Some(cost) {
-                continue;
-            }
-            let phc = self.hasher.dummy_with(cost).await?;
-            sqlx::query(
-                "INSERT INTO hash_dummies (kind, phc) VALUES ($1, $2) \
-                 ON CONFLICT (kind) DO UPDATE SET phc = excluded.phc",
-            )
-            .bind(kind)
-            .bind(&phc)
-            .execute(self.db.pool())
-            .await?;
-        }
+        let hashes = rows
+            .iter()
+            .map(|row| row.try_get::<String, _>("password_hash"))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.dummies
+            .refresh(DummyKind::Password, hashes)
+            .await
+            .map_err(|error| match error {
+                RefreshError::Storage(e) => DirectoryError::Storage(e),
+                RefreshError::Hash(e) => DirectoryError::Hash(e),
+            })?;
+        self.pins.refresh_dummy().await.map_err(pin_error)?;
         Ok(())
     }
 
-    async fn dummy(&self, kind: &str) -> Result<Option<String>, DirectoryError> {
-        let row = sqlx::query("SELECT phc FROM hash_dummies WHERE kind = $1")
-            .bind(kind)
-            .fetch_optional(self.db.pool())
-            .await?;
-        Ok(row.map(|row| row.try_get("phc")).transpose()?)
-    }
-
-    /// The work of checking an unknown username's secret: against the stored dummy, or the
-    /// configured-cost one before any import made it.
-    async fn check_dummy(&self, secret: &[u8], dummy: Option<&str>) -> Result<(), DirectoryError> {
-        match dummy {
-            Some(dummy) => self.hasher.verify(secret, dummy).await?,
-            None => self.hasher.verify_dummy(secret).await?,
-        };
-        Ok(())
-    }
-
-    /// After a success: stores hashes at the configured cost in place of outdated ones, unless
-    /// the record changed meanwhile (an import wins).
-    async fn upgrade(
-        &self,
-        person: &Person,
-        password: &[u8],
-        knowledge: &[u8],
-        (password_hash, recovery_hash): (&str, &str),
-    ) -> Result<(), DirectoryError> {
-        let outdated = (
-            self.hasher.is_outdated(password_hash),
-            self.hasher.is_outdated(recovery_hash),
-        );
-        if outdated == (false, false) {
-            return Ok(());
-        }
-        let new_password = if outdated.0 {
-            self.hasher.hash(password).await?
-        } else {
-            password_hash.to_owned()
-        };
-        let new_recovery = if outdated.1 {
-            self.hasher.hash(knowledge).await?
-        } else {
-            recovery_hash.to_owned()
-        };
-        sqlx::query(
-            "UPDATE people SET password_hash = $1, recovery_hash = $2 \
-             WHERE id = $3 AND password_hash = $4 AND recovery_hash = $5",
-        )
-        .bind(&new_password)
-        .bind(&new_recovery)
-        .bind(&person.id.0)
-        .bind(password_hash)
-        .bind(recovery_hash)
-        .execute(self.db.pool())
-        .await?;
-        Ok(())
-    }
-
-    async fn stored(
-        &self,
-        username: &str,
-    ) -> Result<Option<(Person, String, String)>, DirectoryError> {
+    async fn stored(&self, username: &str) -> Result<Option<(Person, String)>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT id, username, display_name, emails, phones, password_hash, recovery_hash \
+            "SELECT id, username, display_name, emails, phones, password_hash \
              FROM people WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(self.db.pool())
         .await?;
-        row.map(|row| {
-            let person = person_from_row(&row)?;
-            Ok((
-                person,
-                row.try_get("password_hash")?,
-                row.try_get("recovery_hash")?,
-            ))
-        })
-        .transpose()
+        row.map(|row| Ok((person_from_row(&row)?, row.try_get("password_hash")?)))
+            .transpose()
     }
 }
 
 #[async_trait]
 impl Directory for BuiltinDirectory {
-    async fn verify(
+    async fn verify_password(
         &self,
         username: &str,
         password: &Secret,
-        knowledge: Option<&RecoveryKnowledge>,
-    ) -> Result<Option<Person>, DirectoryError> {
+    ) -> Result<PasswordCheck, DirectoryError> {
         let stored = self.stored(username).await?;
         // Read for everyone, so a known and an unknown username make the same queries.
-        let dummies = (
-            self.dummy(DUMMY_PASSWORD).await?,
-            self.dummy(DUMMY_KNOWLEDGE).await?,
-        );
+        let dummy = self.dummies.get(DummyKind::Password).await?;
         let password = password.expose().as_bytes();
-        let knowledge_bytes = knowledge.map(|k| knowledge_bytes(k.date_of_birth, &k.pin));
-        let Some((person, password_hash, recovery_hash)) = stored else {
-            self.check_dummy(password, dummies.0.as_deref()).await?;
-            if let Some(bytes) = &knowledge_bytes {
-                self.check_dummy(bytes, dummies.1.as_deref()).await?;
-            }
-            return Ok(None);
+        let Some((person, password_hash)) = stored else {
+            self.dummies.check(password, dummy.as_deref()).await?;
+            return Ok(PasswordCheck::Refused(PasswordRefusal::Invalid));
         };
-        let password_ok = self.hasher.verify(password, &password_hash).await?;
-        // Checked even after a wrong password, so both failures cost the same.
-        let knowledge_ok = match &knowledge_bytes {
-            Some(bytes) => self.hasher.verify(bytes, &recovery_hash).await?,
-            None => true,
+        if self.hasher.verify(password, &password_hash).await? {
+            Ok(PasswordCheck::Verified(person))
+        } else {
+            Ok(PasswordCheck::Refused(PasswordRefusal::Invalid))
+        }
+    }
+
+    async fn after_verification(
+        &self,
+        person: &Person,
+        password: &Secret,
+    ) -> Result<(), DirectoryError> {
+        let Some((_, stored)) = self.stored(&person.username).await? else {
+            return Ok(());
         };
-        if !(password_ok && knowledge_ok) {
-            return Ok(None);
+        if !self.hasher.is_outdated(&stored) {
+            return Ok(());
         }
-        // Only once both are right: with a passcode still to check, a rehash here would make
-        // the right password cost more than a wrong one.
-        if let Some(bytes) = &knowledge_bytes {
-            let hashes = (password_hash.as_str(), recovery_hash.as_str());
-            if let Err(error) = self.upgrade(&person, password, bytes, hashes).await {
-                tracing::warn!(%error, "an outdated hash was not upgraded");
-            }
-        }
-        Ok(Some(person))
+        let fresh = self.hasher.hash(password.expose().as_bytes()).await?;
+        // Unless the record changed meanwhile: an import wins.
+        sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+            .bind(&fresh)
+            .bind(&person.id.0)
+            .bind(&stored)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn date_of_birth(&self, person: &Person) -> Result<Option<Date>, DirectoryError> {
+        self.facts.date_of_birth(&person.username).await
     }
 
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, DirectoryError> {
@@ -277,38 +235,15 @@ impl Directory for BuiltinDirectory {
     }
 
     async fn find_by_username(&self, username: &str) -> Result<Option<Person>, DirectoryError> {
-        Ok(self.stored(username).await?.map(|(person, _, _)| person))
+        Ok(self.stored(username).await?.map(|(person, _)| person))
     }
 }
 
-const DUMMY_PASSWORD: &str = "password";
-const DUMMY_KNOWLEDGE: &str = "knowledge";
-
-/// The most frequent cost; ties go to the lower one, so the choice does not depend on order.
-fn most_common(costs: Vec<HashCost>) -> Option<HashCost> {
-    let mut counts = std::collections::BTreeMap::<HashCost, usize>::new();
-    for cost in costs {
-        *counts.entry(cost).or_default() += 1;
+fn pin_error(error: PinStoreError) -> DirectoryError {
+    match error {
+        PinStoreError::Storage(e) => DirectoryError::Storage(e),
+        PinStoreError::Hash(e) => DirectoryError::Hash(e),
     }
-    counts
-        .into_iter()
-        .fold(
-            None,
-            |best: Option<(HashCost, usize)>, (cost, n)| match best {
-                Some((_, most)) if most >= n => best,
-                _ => Some((cost, n)),
-            },
-        )
-        .map(|(cost, _)| cost)
-}
-
-/// Date of birth and PIN are hashed together: one slow check, one answer, and a stolen table
-/// gives up neither on its own.
-fn knowledge_bytes(date_of_birth: Date, pin: &Secret) -> Zeroizing<Vec<u8>> {
-    let date = date_of_birth
-        .format(format_description!("[year]-[month]-[day]"))
-        .unwrap_or_default();
-    Zeroizing::new(format!("{date}\u{0}{}", pin.expose()).into_bytes())
 }
 
 fn person_from_row(row: &AnyRow) -> Result<Person, DirectoryError> {

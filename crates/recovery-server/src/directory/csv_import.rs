@@ -2,8 +2,12 @@
 //!
 //! Columns (header row required, any order): `username`, `display_name`,
 //! `notification_emails` and `phone_numbers` (`;`-separated), `date_of_birth` (`YYYY-MM-DD`),
-//! `password` or `password_hash` (an argon2 PHC string), `recovery_pin`.
-//! Every problem is reported with its line, and one bad line stops the whole import.
+//! `password` or `password_hash` (an argon2 PHC string), and optionally `recovery_pin` (people
+//! without one set it themselves: `PUT /v1/me/recovery-pin`).
+//!
+//! A directory that keeps passwords elsewhere (LDAP) takes only HR facts: `username`,
+//! `date_of_birth` ([`read_facts_csv`]). Every problem is reported with its line, and one bad
+//! line stops the whole import.
 
 use std::{collections::HashSet, io::Read};
 
@@ -20,7 +24,14 @@ pub struct NewPerson {
     pub phones: Vec<String>,
     pub date_of_birth: Date,
     pub password: PasswordSource,
-    pub recovery_pin: Secret,
+    pub recovery_pin: Option<Secret>,
+}
+
+/// HR facts of a person whose password lives in another directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFacts {
+    pub username: String,
+    pub date_of_birth: Date,
 }
 
 #[derive(Debug)]
@@ -40,14 +51,56 @@ pub enum CsvError {
     Line { line: u64, message: String },
 }
 
-const REQUIRED: [&str; 6] = [
+const REQUIRED: [&str; 5] = [
     "username",
     "display_name",
     "notification_emails",
     "phone_numbers",
     "date_of_birth",
-    "recovery_pin",
 ];
+
+/// Reads `username,date_of_birth` rows (other columns are ignored, so an HR export can be
+/// given as it is). Passwords are refused: this file is for directories that hold them.
+pub fn read_facts_csv(input: impl Read, today: time::Date) -> Result<Vec<NewFacts>, CsvError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| CsvError::Unreadable(e.to_string()))?
+        .clone();
+    let column = |name: &'static str| headers.iter().position(|h| h == name);
+    let username_col = column("username").ok_or(CsvError::MissingColumn("username"))?;
+    let date_col = column("date_of_birth").ok_or(CsvError::MissingColumn("date_of_birth"))?;
+    if let Some(secret) = ["password", "password_hash", "recovery_pin"]
+        .into_iter()
+        .find(|name| headers.iter().any(|h| h == *name))
+    {
+        return Err(CsvError::Unreadable(format!(
+            "the facts file must not hold secrets: remove the column `{secret}`"
+        )));
+    }
+    let mut seen = HashSet::new();
+    let mut facts = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| CsvError::Unreadable(e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let fail = |message: String| CsvError::Line { line, message };
+        let raw = |i: usize| record.get(i).unwrap_or_default();
+        let username =
+            fields::normalize_username(raw(username_col)).map_err(|e| fail(e.message))?;
+        if !seen.insert(username.clone()) {
+            return Err(fail(format!("the username `{username}` appears twice")));
+        }
+        let date_of_birth =
+            fields::parse_date_of_birth(raw(date_col), today).map_err(|e| fail(e.message))?;
+        facts.push(NewFacts {
+            username,
+            date_of_birth,
+        });
+    }
+    Ok(facts)
+}
 
 /// `today` bounds the dates of birth (none in the future).
 pub fn read_people_csv(
@@ -114,8 +167,13 @@ pub fn read_people_csv(
             .collect::<Result<Vec<_>, _>>()?;
         let date_of_birth = fields::parse_date_of_birth(&get("date_of_birth"), today)
             .map_err(|e| fail(e.message))?;
-        let recovery_pin = Secret::new(get("recovery_pin"));
-        fields::check_pin(recovery_pin.expose()).map_err(|e| fail(e.message))?;
+        let recovery_pin = match get("recovery_pin") {
+            pin if pin.is_empty() => None,
+            pin => {
+                fields::check_pin(&pin).map_err(|e| fail(e.message))?;
+                Some(Secret::new(pin))
+            }
+        };
         let plain = password_col
             .and_then(|i| record.get(i))
             .filter(|p| !p.is_empty());
@@ -221,5 +279,51 @@ mod tests {
             "{HEADER}ada,Ada,ada@example.org,,1985-12-10,pw,123456\nADA,Ada,ada@example.org,,1985-12-10,pw,123456\n"
         );
         assert!(read_people_csv(twice.as_bytes(), "US", today()).is_err());
+    }
+
+    #[test]
+    fn a_person_without_a_pin_sets_one_later() {
+        let csv = format!("{HEADER}ada,Ada,ada@example.org,,1985-12-10,pw,\n");
+        let people = read_people_csv(csv.as_bytes(), "US", today()).unwrap_or_default();
+        assert!(people.first().is_some_and(|p| p.recovery_pin.is_none()));
+        let no_column =
+            "username,display_name,notification_emails,phone_numbers,date_of_birth,password\n\
+                         ada,Ada,ada@example.org,,1985-12-10,pw\n";
+        assert!(read_people_csv(no_column.as_bytes(), "US", today()).is_ok());
+    }
+
+    #[test]
+    fn reads_facts_and_refuses_secrets_in_them() {
+        let facts =
+            "username,date_of_birth,department\nAda,1985-12-10,Maths\ngrace,1976-12-09,Navy\n";
+        let read = read_facts_csv(facts.as_bytes(), today()).unwrap_or_default();
+        assert_eq!(
+            read,
+            vec![
+                NewFacts {
+                    username: "ada".to_owned(),
+                    date_of_birth: time::macros::date!(1985 - 12 - 10),
+                },
+                NewFacts {
+                    username: "grace".to_owned(),
+                    date_of_birth: time::macros::date!(1976 - 12 - 09),
+                },
+            ]
+        );
+        for header in ["password", "password_hash", "recovery_pin"] {
+            let csv = format!("username,date_of_birth,{header}\nada,1985-12-10,x\n");
+            let error = read_facts_csv(csv.as_bytes(), today())
+                .err()
+                .map(|e| e.to_string());
+            assert!(error.is_some_and(|e| e.contains(header)), "{header}");
+        }
+        for bad in [
+            "username,date_of_birth\nada,1985-13-10\n",
+            "username,date_of_birth\nada,2999-01-01\n",
+            "username,date_of_birth\nada,1985-12-10\nADA,1985-12-10\n",
+            "username\nada\n",
+        ] {
+            assert!(read_facts_csv(bad.as_bytes(), today()).is_err(), "{bad}");
+        }
     }
 }

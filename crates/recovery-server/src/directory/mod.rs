@@ -1,21 +1,21 @@
 //! The `Directory` seam: who a person is and how we verify them.
 //!
-//! The builtin directory keeps people in SQL, filled from an HR CSV export; an LDAP directory
-//! would be a second implementation of the same trait and touch nothing else.
+//! The builtin directory keeps people in SQL, filled from an HR CSV export; the LDAP directory
+//! reads them from LDAP or Active Directory. Both implement the same trait and touch nothing else.
 
 mod builtin;
 mod csv_import;
 pub mod ldap;
-mod seam_preview;
 
 use async_trait::async_trait;
 use recovery_api::Secret;
 use time::Date;
 
 pub use builtin::BuiltinDirectory;
-pub use csv_import::{read_people_csv, CsvError, NewPerson, PasswordSource};
+pub use csv_import::{
+    read_facts_csv, read_people_csv, CsvError, NewFacts, NewPerson, PasswordSource,
+};
 pub use ldap::LdapDirectory;
-pub use seam_preview::{PasswordCheck, PasswordRefusal};
 
 /// Stable identifier of a person, independent of username changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -38,11 +38,54 @@ pub struct Person {
     pub phones: Vec<String>,
 }
 
-/// The second check after the password.
+/// Why the directory refused a password. Outward every reason gets the same answer (no
+/// enumeration, no account-state probing); the reason goes to the audit record for the help desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRefusal {
+    /// Unknown username or wrong password: deliberately one reason (AD's 525 and 52e alike).
+    Invalid,
+    /// AD 532.
+    PasswordExpired,
+    /// AD 533.
+    AccountDisabled,
+    /// AD 701.
+    AccountExpired,
+    /// AD 773: the password is right but must be changed first.
+    MustChangePassword,
+    /// AD 775: the directory itself locked the account.
+    LockedOut,
+    /// AD 530 and 531: logon hours or workstation restrictions.
+    NotAllowedNow,
+}
+
+impl PasswordRefusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::PasswordExpired => "password_expired",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountExpired => "account_expired",
+            Self::MustChangePassword => "must_change_password",
+            Self::LockedOut => "locked_out",
+            Self::NotAllowedNow => "not_allowed_now",
+        }
+    }
+}
+
+/// What the directory says of a username and password.
 #[derive(Debug)]
-pub struct RecoveryKnowledge {
-    pub date_of_birth: Date,
-    pub pin: Secret,
+pub enum PasswordCheck {
+    Verified(Person),
+    Refused(PasswordRefusal),
+}
+
+impl PasswordCheck {
+    pub fn verified(self) -> Option<Person> {
+        match self {
+            Self::Verified(person) => Some(person),
+            Self::Refused(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +96,8 @@ pub enum DirectoryError {
     Hash(#[from] crate::slow_hash::HashError),
     #[error("a stored person record is corrupt: {0}")]
     Corrupt(String),
+    #[error("a sealed value cannot be opened")]
+    Sealed(#[from] crate::sealed::SealError),
     /// The directory server cannot be reached or did not answer in time.
     #[error("the directory cannot be reached: {0}")]
     Unavailable(String),
@@ -61,18 +106,30 @@ pub enum DirectoryError {
     Misconfigured(String),
 }
 
+/// Who people are and whether a password is theirs. The recovery PIN is not the directory's
+/// business: the service keeps it, hashed with the date of birth ([`crate::recovery_pin`]).
 #[async_trait]
 pub trait Directory: Send + Sync {
-    /// Checks the password and, when given, the date of birth + recovery PIN.
-    ///
-    /// `None` for an unknown username, a wrong password and a wrong second check alike, and
-    /// an implementation must spend the same work on each (no enumeration by timing).
-    async fn verify(
+    /// Checks the password only. An unknown username and a wrong password cost the same work
+    /// (the same hashing, or the same binds and round trips), so timing tells nothing.
+    async fn verify_password(
         &self,
         username: &str,
         password: &Secret,
-        knowledge: Option<&RecoveryKnowledge>,
-    ) -> Result<Option<Person>, DirectoryError>;
+    ) -> Result<PasswordCheck, DirectoryError>;
+
+    /// Called once a whole verification succeeded; the builtin directory rehashes an outdated
+    /// password hash there (never earlier: that would make a right password cost more).
+    async fn after_verification(
+        &self,
+        _person: &Person,
+        _password: &Secret,
+    ) -> Result<(), DirectoryError> {
+        Ok(())
+    }
+
+    /// The HR fact asked at recovery, needed when the person sets their recovery PIN.
+    async fn date_of_birth(&self, person: &Person) -> Result<Option<Date>, DirectoryError>;
 
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, DirectoryError>;
 

@@ -7,6 +7,7 @@ pub mod hardware_tokens;
 pub mod kiosk;
 pub mod notice;
 pub mod phones;
+pub mod recovery_pin;
 pub mod security_keys;
 pub mod sending;
 pub mod session;

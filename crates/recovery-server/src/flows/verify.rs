@@ -9,12 +9,20 @@ use crate::{
     app::App,
     audit::{AuditEvent, AuditRecord, Outcome},
     client::Client,
-    directory::{Person, RecoveryKnowledge},
+    directory::{PasswordCheck, PasswordRefusal, Person},
     error::{RecoveryError, RetryAt},
     mfa::Passcode,
+    session::SessionMethod,
     storage::UnitOfWork,
     throttle::{AfterFailure, Refusal},
 };
+
+/// The second check after the password, as typed.
+#[derive(Debug)]
+struct Knowledge {
+    date_of_birth: time::Date,
+    pin: Secret,
+}
 
 /// A verified person and their new session.
 #[derive(Debug)]
@@ -27,7 +35,7 @@ pub struct OpenedSession {
 /// The second check, parsed.
 #[derive(Debug)]
 enum Proof {
-    Knowledge(RecoveryKnowledge),
+    Knowledge(Knowledge),
     Passcode(Passcode),
 }
 
@@ -36,6 +44,13 @@ impl Proof {
         match self {
             Self::Knowledge(_) => "date_of_birth_and_pin",
             Self::Passcode(_) => "passcode",
+        }
+    }
+
+    fn session_method(&self) -> SessionMethod {
+        match self {
+            Self::Knowledge(_) => SessionMethod::DateOfBirthAndPin,
+            Self::Passcode(_) => SessionMethod::Passcode,
         }
     }
 }
@@ -112,31 +127,39 @@ pub async fn open_session(
     // The passcode's consumption, the new session (ending the older ones) and the audit record
     // commit together or not at all.
     let mut work = UnitOfWork::new(&app.db);
-    let verified = match &proof {
-        Proof::Knowledge(knowledge) => {
-            app.directory
-                .verify(&username, &request.password, Some(knowledge))
-                .await?
+    // The password and the second check are both checked whatever the first says, so every
+    // failure costs the same work.
+    let password = app
+        .directory
+        .verify_password(&username, &request.password)
+        .await?;
+    let refusal = match &password {
+        PasswordCheck::Refused(reason) => Some(*reason),
+        PasswordCheck::Verified(_) => None,
+    };
+    let verified = match (password.verified(), &proof) {
+        (person, Proof::Knowledge(knowledge)) => {
+            let pin_ok = app
+                .recovery_pins
+                .check(
+                    person.as_ref().map(|p| &p.id),
+                    knowledge.date_of_birth,
+                    &knowledge.pin,
+                )
+                .await?;
+            person.filter(|_| pin_ok)
         }
-        Proof::Passcode(passcode) => {
-            match app
-                .directory
-                .verify(&username, &request.password, None)
-                .await?
-            {
-                Some(person) => app
-                    .mfa
-                    .redeem_passcode(&mut work, &person, passcode, now)
-                    .await?
-                    .then_some(person),
-                None => {
-                    // The same work as checking a wrong passcode.
-                    app.hasher
-                        .verify_dummy(passcode.digits().expose().as_bytes())
-                        .await?;
-                    None
-                }
-            }
+        (Some(person), Proof::Passcode(passcode)) => app
+            .mfa
+            .redeem_passcode(&mut work, &person, passcode, now)
+            .await?
+            .then_some(person),
+        (None, Proof::Passcode(passcode)) => {
+            // The same work as checking a wrong passcode.
+            app.hasher
+                .verify_dummy(passcode.digits().expose().as_bytes())
+                .await?;
+            None
         }
     };
 
@@ -151,7 +174,16 @@ pub async fn open_session(
             AfterFailure::Locked { until: Some(_) } => Some("temporary"),
             AfterFailure::Locked { until: None } => Some("help_desk"),
         };
-        let detail = json!({ "method": proof.method(), "lock": lock });
+        // Inward only: an account state the directory refused (AD: expired, disabled, locked
+        // out…) tells the help desk what to fix; the person hears the same as for a typo.
+        let directory_refusal = refusal
+            .filter(|reason| *reason != PasswordRefusal::Invalid)
+            .map(PasswordRefusal::as_str);
+        let detail = json!({
+            "method": proof.method(),
+            "lock": lock,
+            "directory_refusal": directory_refusal,
+        });
         record(
             app,
             now,
@@ -172,7 +204,13 @@ pub async fn open_session(
 
     let session = app
         .sessions
-        .open(&mut work, &person.id, &client.label, now)
+        .open(
+            &mut work,
+            &person.id,
+            proof.session_method(),
+            &client.label,
+            now,
+        )
         .await?;
     let record = AuditRecord {
         event: AuditEvent::SessionOpened,
@@ -186,6 +224,7 @@ pub async fn open_session(
     // After the commit: on SQLite the open transaction holds the one write lock.
     app.throttle.succeeded(reservation).await?;
     app.metrics.count_verification("success");
+    upgrade_hashes(app, &person, request, &proof).await;
     Ok(OpenedSession {
         token: session.token,
         expires_at: session.expires_at,
@@ -205,7 +244,7 @@ fn parse_proof(request: &CreateSession, today: time::Date) -> Result<Proof, Reco
         (Some(date), Some(pin), None) => {
             let date_of_birth = fields::parse_date_of_birth(date, today)?;
             fields::check_pin(pin.expose())?;
-            Ok(Proof::Knowledge(RecoveryKnowledge {
+            Ok(Proof::Knowledge(Knowledge {
                 date_of_birth,
                 pin: pin.clone(),
             }))
@@ -221,6 +260,27 @@ fn parse_proof(request: &CreateSession, today: time::Date) -> Result<Proof, Reco
             "passcode",
             "Send either a passcode, or date of birth and recovery PIN, not both.",
         )),
+    }
+}
+
+/// After a success: hashes stored at another cost than the configured one are redone. A failure
+/// here costs nothing but the upgrade, so it is only logged.
+async fn upgrade_hashes(app: &App, person: &Person, request: &CreateSession, proof: &Proof) {
+    if let Err(error) = app
+        .directory
+        .after_verification(person, &request.password)
+        .await
+    {
+        tracing::warn!(%error, "an outdated password hash was not upgraded");
+    }
+    if let Proof::Knowledge(knowledge) = proof {
+        if let Err(error) = app
+            .recovery_pins
+            .upgrade(&person.id, knowledge.date_of_birth, &knowledge.pin)
+            .await
+        {
+            tracing::warn!(%error, "an outdated recovery PIN hash was not upgraded");
+        }
     }
 }
 

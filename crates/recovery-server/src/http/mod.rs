@@ -40,6 +40,10 @@ pub fn router(app: App) -> Router {
             patch(routes::authenticators::rename).delete(routes::authenticators::remove),
         )
         .route("/me/bypass-codes", post(routes::me::issue_bypass_code))
+        .route(
+            "/me/recovery-pin",
+            get(routes::recovery_pin::status).put(routes::recovery_pin::set),
+        )
         .route("/me/phones", post(routes::phones::add))
         .route("/me/phones/{id}/verify", post(routes::phones::verify))
         .route(

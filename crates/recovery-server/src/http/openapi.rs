@@ -31,6 +31,8 @@ use super::routes;
         routes::authenticators::rename,
         routes::authenticators::remove,
         routes::me::issue_bypass_code,
+        routes::recovery_pin::status,
+        routes::recovery_pin::set,
         routes::phones::add,
         routes::phones::verify,
         routes::phones::create_activation,

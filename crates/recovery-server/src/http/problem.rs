@@ -7,7 +7,10 @@ use axum::{
 };
 use recovery_api::{problem::CONTENT_TYPE, ErrorCode, Problem};
 
-use crate::{error::RecoveryError, phone_number::PhoneNumberError, security_key::SecurityKeyError};
+use crate::{
+    error::RecoveryError, phone_number::PhoneNumberError, recovery_pin::PinRejection,
+    security_key::SecurityKeyError,
+};
 
 /// Every way a request can fail, as the HTTP layer sees it.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +117,28 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
         E::ReverificationRequired => Problem::new(
             ErrorCode::ReverificationRequired,
             "To add a device, verify who you are again: your verification is more than a few minutes old.",
+        ),
+        E::PasscodeSignInRequired => Problem::new(
+            ErrorCode::PasscodeSignInRequired,
+            "To set your recovery PIN, sign in with your password and a code from a device you still have (or a bypass code from the help desk).",
+        ),
+        E::RecoveryPinRejected(PinRejection::Shape { min, max }) => Problem::new(
+            ErrorCode::InvalidField,
+            format!("A recovery PIN is {min} to {max} digits, with no letters or spaces."),
+        )
+        .with_field("pin"),
+        E::RecoveryPinRejected(rejection) => Problem::new(
+            ErrorCode::RecoveryPinTooSimple,
+            match rejection {
+                PinRejection::DateOfBirth => "A PIN made from your date of birth is easy to guess. Choose other digits; nothing was changed.",
+                PinRejection::Blocklisted => "This PIN is too common. Choose other digits; nothing was changed.",
+                _ => "The same digit repeated, a repeated pattern or digits in a row (like 123456) are easy to guess. Choose other digits; nothing was changed.",
+            },
+        )
+        .with_field("pin"),
+        E::DateOfBirthUnknown => Problem::new(
+            ErrorCode::DateOfBirthUnknown,
+            "We have no date of birth on record for you, so a recovery PIN cannot be set. Call the help desk to have your record completed.",
         ),
         E::NotFound => Problem::new(
             ErrorCode::NotFound,

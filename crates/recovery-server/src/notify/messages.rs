@@ -17,6 +17,9 @@ pub enum AccountEvent {
     SecurityKeyRegistered { device: String },
     HardwareTokenResynced { device: String },
     DeviceRemoved { device: String, reason: String },
+    RecoveryPinSet,
+    RecoveryPinChanged,
+    RecoveryPinCleared,
 }
 
 /// What to tell: the event, when, and from where ("Help Desk Kiosk 2", "127.0.0.1").
@@ -46,6 +49,9 @@ impl EventNotice<'_> {
             }
             AccountEvent::HardwareTokenResynced { .. } => "Your hardware token was resynced",
             AccountEvent::DeviceRemoved { .. } => "A device was removed from your account",
+            AccountEvent::RecoveryPinSet => "A recovery PIN was set for your account",
+            AccountEvent::RecoveryPinChanged => "Your recovery PIN was changed",
+            AccountEvent::RecoveryPinCleared => "Your recovery PIN was cleared by the help desk",
         };
         format!("{}: {what}", organisation.name)
     }
@@ -86,6 +92,15 @@ impl EventNotice<'_> {
             ),
             AccountEvent::DeviceRemoved { device, reason } => format!(
                 "\"{device}\" was removed from your account at {when} from {from} (reported {reason}). It can no longer be used to sign in."
+            ),
+            AccountEvent::RecoveryPinSet => format!(
+                "A recovery PIN was set for your account at {when} from {from}. With your password and date of birth it lets you recover your account if you lose your devices."
+            ),
+            AccountEvent::RecoveryPinChanged => format!(
+                "Your recovery PIN was changed at {when} from {from}. The old PIN no longer works."
+            ),
+            AccountEvent::RecoveryPinCleared => format!(
+                "The help desk cleared your recovery PIN at {when} ({from}). Set a new one in Recovery Desk with \"Set up account recovery\"."
             ),
         };
         let contact = if organisation.help_desk_url.is_empty() {

@@ -87,8 +87,18 @@ async fn knowledge_failures_do_the_same_work_at_the_imported_cost(backend: Backe
     let unknown = work(&app, &knowledge("nobody", ADA_PASSWORD, ADA_PIN)).await;
     let wrong_password = work(&app, &knowledge(ADA, "not-the-password", ADA_PIN)).await;
     let wrong_pin = work(&app, &knowledge(ADA, ADA_PASSWORD, "999999")).await;
+    // A person who has no recovery PIN (cleared by the help desk, or never set).
+    sqlx::query(
+        "DELETE FROM recovery_pins WHERE person_id = (SELECT id FROM people WHERE username = $1)",
+    )
+    .bind(ADA)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let no_pin = work(&app, &knowledge(ADA, ADA_PASSWORD, ADA_PIN)).await;
 
     let both_at_import_cost = vec![HashWork::Verify(IMPORTED), HashWork::Verify(IMPORTED)];
+    assert_eq!(no_pin, (both_at_import_cost.clone(), false), "no PIN set");
     assert_eq!(
         unknown,
         (both_at_import_cost.clone(), false),
@@ -149,13 +159,16 @@ async fn passcode_failures_do_the_same_work(backend: Backend) {
 }
 
 async fn stored_costs(app: &App) -> (Option<HashCost>, Option<HashCost>) {
-    let row = sqlx::query("SELECT password_hash, recovery_hash FROM people WHERE username = $1")
-        .bind(ADA)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let row = sqlx::query(
+        "SELECT password_hash, knowledge_hash FROM people \
+         JOIN recovery_pins ON recovery_pins.person_id = people.id WHERE username = $1",
+    )
+    .bind(ADA)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
     let password: String = row.try_get("password_hash").unwrap();
-    let recovery: String = row.try_get("recovery_hash").unwrap();
+    let recovery: String = row.try_get("knowledge_hash").unwrap();
     (
         HashCost::of_stored(&password),
         HashCost::of_stored(&recovery),

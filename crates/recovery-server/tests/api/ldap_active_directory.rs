@@ -12,8 +12,7 @@ use ldap3_proto::proto::{
 use ldap3_proto::LdapCodec;
 use recovery_api::Secret;
 use recovery_server::directory::{
-    ldap::{config::IdEncoding, HrFacts},
-    LdapDirectory, PasswordCheck, PasswordRefusal,
+    ldap::config::IdEncoding, Directory, LdapDirectory, PasswordCheck, PasswordRefusal,
 };
 use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
@@ -21,7 +20,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::Framed;
 use uuid::Uuid;
 
-use crate::ldap_directory::starttls_config;
+use crate::ldap_directory::{hr_facts, starttls_config};
 
 const SERVICE_DN: &str = "CN=svc-recovery,OU=Service Accounts,DC=corp,DC=example";
 const SERVICE_PASSWORD: &str = "service-password";
@@ -158,7 +157,10 @@ async fn fake_domain_controller() -> String {
         .unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ldaps://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let url = format!(
+        "ldaps://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
@@ -172,7 +174,7 @@ async fn fake_domain_controller() -> String {
     url
 }
 
-async fn active_directory() -> LdapDirectory {
+async fn active_directory() -> (LdapDirectory, tempfile::TempDir) {
     let mut config = starttls_config();
     config.url = fake_domain_controller().await;
     config.starttls = false;
@@ -184,12 +186,13 @@ async fn active_directory() -> LdapDirectory {
     config.attributes.id = "objectGUID".to_owned();
     config.attributes.id_encoding = IdEncoding::Guid;
     config.attributes.date_of_birth = None;
-    LdapDirectory::new(&config, "US", HrFacts::default()).unwrap()
+    let (facts, dir) = hr_facts().await;
+    (LdapDirectory::new(&config, "US", facts).unwrap(), dir)
 }
 
 #[tokio::test]
 async fn ldap_active_directory_reasons_become_refusals() {
-    let directory = active_directory().await;
+    let (directory, _facts) = active_directory().await;
     let cases = [
         ("wrong", PasswordRefusal::Invalid),
         ("hours", PasswordRefusal::NotAllowedNow),
@@ -223,7 +226,7 @@ async fn ldap_active_directory_reasons_become_refusals() {
 
 #[tokio::test]
 async fn ldap_active_directory_object_guid_is_the_person_id() {
-    let directory = active_directory().await;
+    let (directory, _facts) = active_directory().await;
     let check = directory
         .verify_password("ada", &Secret::new("right"))
         .await

@@ -2,16 +2,24 @@
 //! `cargo xtask with-ldap -- cargo test -p recovery-server --test api ldap`) starts on loopback
 //! with a test CA and the people of `xtask/ldap/seed.ldif`.
 
-use std::{net::TcpListener, path::PathBuf};
+use std::{net::TcpListener, ops::Deref, path::PathBuf};
 
 use recovery_api::Secret;
-use recovery_server::directory::{
-    ldap::{
-        config::{DateOfBirthFormat, LdapConfig},
-        HrFacts, LdapWork,
+use recovery_server::{
+    directory::{
+        ldap::{
+            config::{DateOfBirthFormat, LdapConfig},
+            LdapWork,
+        },
+        Directory, DirectoryError, LdapDirectory, NewFacts, PasswordCheck, PasswordRefusal, Person,
+        PersonId,
     },
-    DirectoryError, LdapDirectory, PasswordCheck, PasswordRefusal, Person, PersonId,
+    hr_facts::HrFacts,
+    sealed::SealingKey,
+    storage::Database,
+    token::TokenHasher,
 };
+use tempfile::TempDir;
 use time::macros::date;
 
 use crate::support::{ADA, ADA_EMAIL, ADA_PASSWORD};
@@ -74,8 +82,39 @@ fn ldaps_config() -> LdapConfig {
     }
 }
 
-fn directory(config: &LdapConfig) -> LdapDirectory {
-    LdapDirectory::new(config, "US", HrFacts::default()).expect("the settings are accepted")
+/// HR facts on their own SQLite file, for the date of birth when LDAP has none.
+pub async fn hr_facts() -> (HrFacts, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("facts.db").display());
+    let db = Database::open(&url).await.unwrap();
+    let key = SealingKey::from_encoded(TokenHasher::generate_key().expose()).unwrap();
+    (HrFacts::new(db, key), dir)
+}
+
+/// An LDAP directory, with the HR facts it falls back on.
+pub struct TestDirectory {
+    directory: LdapDirectory,
+    facts: HrFacts,
+    _dir: TempDir,
+}
+
+impl Deref for TestDirectory {
+    type Target = LdapDirectory;
+
+    fn deref(&self) -> &LdapDirectory {
+        &self.directory
+    }
+}
+
+async fn directory(config: &LdapConfig) -> TestDirectory {
+    let (facts, dir) = hr_facts().await;
+    let directory =
+        LdapDirectory::new(config, "US", facts.clone()).expect("the settings are accepted");
+    TestDirectory {
+        directory,
+        facts,
+        _dir: dir,
+    }
 }
 
 async fn check(directory: &LdapDirectory, username: &str, password: &str) -> PasswordCheck {
@@ -101,7 +140,7 @@ fn assert_invalid(check: PasswordCheck, what: &str) {
 
 #[tokio::test]
 async fn ldap_right_password_over_starttls_verifies_with_mapped_attributes() {
-    let directory = directory(&starttls_config());
+    let directory = directory(&starttls_config()).await;
     let ada = verified(check(&directory, ADA, ADA_PASSWORD).await);
     assert_eq!(ada.username, ADA);
     assert_eq!(ada.display_name, "Ada Lovelace");
@@ -113,7 +152,7 @@ async fn ldap_right_password_over_starttls_verifies_with_mapped_attributes() {
 
 #[tokio::test]
 async fn ldap_right_password_over_ldaps_verifies_and_maps_every_value() {
-    let directory = directory(&ldaps_config());
+    let directory = directory(&ldaps_config()).await;
     let grace = verified(check(&directory, "grace", "nanosecond-wire-30cm").await);
     assert_eq!(
         grace.notification_emails,
@@ -122,13 +161,16 @@ async fn ldap_right_password_over_ldaps_verifies_and_maps_every_value() {
     // "ext. 42" is no phone number: skipped.
     assert_eq!(grace.phones, ["+12015550142", "+12015550199"]);
     let alan = verified(check(&directory, "alan", "imitation-game-1950").await);
-    assert_eq!(alan.display_name, "Alan Turing", "from cn, without displayName");
+    assert_eq!(
+        alan.display_name, "Alan Turing",
+        "from cn, without displayName"
+    );
     assert!(alan.phones.is_empty());
 }
 
 #[tokio::test]
 async fn ldap_wrong_password_unknown_user_and_blank_password_are_one_refusal() {
-    let directory = directory(&starttls_config());
+    let directory = directory(&starttls_config()).await;
     assert_invalid(check(&directory, ADA, "not-the-password").await, "wrong");
     assert_invalid(check(&directory, "nobody", ADA_PASSWORD).await, "unknown");
     // Blank passwords would be unauthenticated binds: refused with no work at all.
@@ -140,7 +182,7 @@ async fn ldap_wrong_password_unknown_user_and_blank_password_are_one_refusal() {
 
 #[tokio::test]
 async fn ldap_filter_injection_never_matches_anyone() {
-    let directory = directory(&starttls_config());
+    let directory = directory(&starttls_config()).await;
     for username in [
         "*",
         "ada)(uid=*",
@@ -161,14 +203,14 @@ async fn ldap_filter_injection_never_matches_anyone() {
 
 #[tokio::test]
 async fn ldap_two_entries_with_one_username_are_nobody() {
-    let directory = directory(&starttls_config());
+    let directory = directory(&starttls_config()).await;
     assert_invalid(check(&directory, "twin", "twin-password-1").await, "twin");
     assert_eq!(directory.find_by_username("twin").await.unwrap(), None);
 }
 
 #[tokio::test]
 async fn ldap_unknown_user_costs_what_a_wrong_password_costs() {
-    let directory = directory(&starttls_config());
+    let directory = directory(&starttls_config()).await;
     // Fill the pool first, so that no new service connection lands in one case only.
     directory.find_by_username(ADA).await.unwrap();
     let mut work = Vec::new();
@@ -190,7 +232,7 @@ async fn ldap_unknown_user_costs_what_a_wrong_password_costs() {
 
 #[tokio::test]
 async fn ldap_person_and_find_by_username_agree() {
-    let directory = directory(&starttls_config());
+    let directory = directory(&starttls_config()).await;
     let katherine = directory
         .find_by_username("katherine")
         .await
@@ -218,7 +260,7 @@ async fn ldap_date_of_birth_is_read_in_each_format() {
         let mut config = starttls_config();
         config.attributes.date_of_birth = Some(attribute.to_owned());
         config.attributes.date_of_birth_format = format;
-        let directory = directory(&config);
+        let directory = directory(&config).await;
         let ada = directory.find_by_username(ADA).await.unwrap().unwrap();
         let grace = directory.find_by_username("grace").await.unwrap().unwrap();
         let edsger = directory.find_by_username("edsger").await.unwrap().unwrap();
@@ -238,7 +280,7 @@ async fn ldap_date_of_birth_is_read_in_each_format() {
     let mut config = starttls_config();
     config.attributes.date_of_birth = Some("recoveryBirthDay".to_owned());
     config.attributes.date_of_birth_format = DateOfBirthFormat::Yyyymmdd;
-    let directory = directory(&config);
+    let directory = directory(&config).await;
     let ada = directory.find_by_username(ADA).await.unwrap().unwrap();
     let error = directory.date_of_birth(&ada).await.unwrap_err();
     assert!(matches!(error, DirectoryError::Corrupt(_)), "{error:?}");
@@ -248,11 +290,24 @@ async fn ldap_date_of_birth_is_read_in_each_format() {
 async fn ldap_without_a_date_of_birth_attribute_the_hr_facts_answer() {
     let mut config = starttls_config();
     config.attributes.date_of_birth = None;
-    let directory = directory(&config);
+    let directory = directory(&config).await;
     let ada = directory.find_by_username(ADA).await.unwrap().unwrap();
     directory.probe().record();
-    // The HR facts know nobody here; no LDAP request is made for it.
+    // No LDAP request is made for it: the HR facts answer.
     assert_eq!(directory.date_of_birth(&ada).await.unwrap(), None);
+    let facts = [NewFacts {
+        username: ADA.to_owned(),
+        date_of_birth: date!(1985 - 12 - 10),
+    }];
+    directory
+        .facts
+        .import(&facts, time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    assert_eq!(
+        directory.date_of_birth(&ada).await.unwrap(),
+        Some(date!(1985 - 12 - 10))
+    );
     assert_eq!(directory.probe().recorded(), []);
 }
 
@@ -261,7 +316,7 @@ async fn ldap_an_untrusted_certificate_is_a_clear_configuration_error() {
     for mut config in [starttls_config(), ldaps_config()] {
         // The system's roots, which do not include the test CA.
         config.ca_file = None;
-        let directory = directory(&config);
+        let directory = directory(&config).await;
         let error = directory.find_by_username(ADA).await.unwrap_err();
         assert!(
             matches!(&error, DirectoryError::Misconfigured(why) if why.contains("TLS")),
@@ -272,7 +327,10 @@ async fn ldap_an_untrusted_certificate_is_a_clear_configuration_error() {
             .verify_password(ADA, &Secret::new(ADA_PASSWORD))
             .await
             .unwrap_err();
-        assert!(matches!(error, DirectoryError::Misconfigured(_)), "{error:?}");
+        assert!(
+            matches!(error, DirectoryError::Misconfigured(_)),
+            "{error:?}"
+        );
     }
 }
 
@@ -280,7 +338,7 @@ async fn ldap_an_untrusted_certificate_is_a_clear_configuration_error() {
 async fn ldap_a_refused_service_account_is_a_configuration_error() {
     let mut config = starttls_config();
     config.bind_password = Secret::new("not-the-service-password");
-    let directory = directory(&config);
+    let directory = directory(&config).await;
     let error = directory.find_by_username(ADA).await.unwrap_err();
     assert!(
         matches!(&error, DirectoryError::Misconfigured(why) if why.contains("service account")),
@@ -291,7 +349,10 @@ async fn ldap_a_refused_service_account_is_a_configuration_error() {
         .verify_password(ADA, &Secret::new(ADA_PASSWORD))
         .await
         .unwrap_err();
-    assert!(matches!(error, DirectoryError::Misconfigured(_)), "{error:?}");
+    assert!(
+        matches!(error, DirectoryError::Misconfigured(_)),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -311,7 +372,7 @@ async fn ldap_an_unreachable_or_silent_server_is_unavailable() {
             connect_timeout_seconds: 1,
             ..starttls_config()
         };
-        let directory = directory(&config);
+        let directory = directory(&config).await;
         let error = directory
             .verify_password(ADA, &Secret::new(ADA_PASSWORD))
             .await
@@ -330,7 +391,8 @@ async fn ldap_passwords_never_go_in_clear_text() {
         starttls: false,
         ..starttls_config()
     };
-    let error = LdapDirectory::new(&config, "US", HrFacts::default()).unwrap_err();
+    let (facts, _dir) = hr_facts().await;
+    let error = LdapDirectory::new(&config, "US", facts).unwrap_err();
     assert!(
         matches!(&error, DirectoryError::Misconfigured(why) if why.contains("starttls")),
         "{error:?}"

@@ -28,6 +28,7 @@ mod ldap_directory;
 mod openapi;
 mod outbox;
 mod phone_app;
+mod recovery_pin;
 mod removal;
 mod security_keys;
 mod sending_limits;

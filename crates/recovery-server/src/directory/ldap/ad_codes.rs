@@ -71,8 +71,12 @@ mod tests {
             refusal_from_diagnostic(other),
             PasswordRefusal::MustChangePassword
         );
-        let last = "80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data 533";
-        assert_eq!(refusal_from_diagnostic(last), PasswordRefusal::AccountDisabled);
+        let last =
+            "80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data 533";
+        assert_eq!(
+            refusal_from_diagnostic(last),
+            PasswordRefusal::AccountDisabled
+        );
     }
 
     #[test]

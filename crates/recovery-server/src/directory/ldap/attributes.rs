@@ -23,9 +23,7 @@ impl PersonMapper {
         let missing = |what: &str, attribute: &str| {
             DirectoryError::Corrupt(format!("{} has no {what} ({attribute})", entry.dn))
         };
-        let id = self
-            .id(entry)
-            .ok_or_else(|| missing("id", &self.map.id))?;
+        let id = self.id(entry).ok_or_else(|| missing("id", &self.map.id))?;
         let username = first(entry, &self.map.username)
             .ok_or_else(|| missing("username", &self.map.username))?
             .to_owned();
@@ -85,7 +83,12 @@ impl PersonMapper {
             IdEncoding::Text => Some(ldap_escape(id.0.as_str()).into_owned()),
             IdEncoding::Guid => {
                 let guid = Uuid::parse_str(&id.0).ok()?;
-                Some(guid.to_bytes_le().iter().map(|b| format!("\\{b:02x}")).collect())
+                Some(
+                    guid.to_bytes_le()
+                        .iter()
+                        .map(|b| format!("\\{b:02x}"))
+                        .collect(),
+                )
             }
         }
     }
@@ -183,7 +186,11 @@ mod tests {
         assert_eq!(parse_date_of_birth("19851210", Yyyymmdd), Some(dob));
         assert_eq!(parse_date_of_birth("1985-12-10", YyyyMmDd), Some(dob));
         for raw in ["19851210000000Z", "1985121012Z", "19851210235959.5-0500"] {
-            assert_eq!(parse_date_of_birth(raw, GeneralizedTime), Some(dob), "{raw}");
+            assert_eq!(
+                parse_date_of_birth(raw, GeneralizedTime),
+                Some(dob),
+                "{raw}"
+            );
         }
         for (raw, format) in [
             ("1985-12-10", Yyyymmdd),
@@ -193,7 +200,11 @@ mod tests {
             ("1985121", Yyyymmdd),
             ("", GeneralizedTime),
         ] {
-            assert_eq!(parse_date_of_birth(raw, format), None, "{raw} as {format:?}");
+            assert_eq!(
+                parse_date_of_birth(raw, format),
+                None,
+                "{raw} as {format:?}"
+            );
         }
     }
 
@@ -234,7 +245,10 @@ mod tests {
         );
         let person = mapper(AttributeMap::default()).person(&e).unwrap();
         assert_eq!(person.phones, ["+12015550123", "+442079460018"]);
-        assert_eq!(person.notification_emails, ["a@example.org", "b@example.org"]);
+        assert_eq!(
+            person.notification_emails,
+            ["a@example.org", "b@example.org"]
+        );
         assert_eq!(person.display_name, "grace");
         assert_eq!(
             mapper(AttributeMap::default())

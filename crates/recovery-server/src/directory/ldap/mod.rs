@@ -13,28 +13,28 @@ mod attributes;
 mod bind;
 pub mod config;
 mod connection;
-mod hr_facts_stub;
 mod probe;
 mod search;
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use ldap3::ldap_escape;
 use recovery_api::Secret;
 use time::Date;
 
-pub use self::{
-    config::LdapConfig,
-    hr_facts_stub::HrFacts,
-    probe::{LdapProbe, LdapWork},
-};
 use self::{
     attributes::PersonMapper,
     bind::{bind_as, BindOutcome},
     connection::Connector,
     search::{Found, SearchSettings, Searcher},
 };
-use super::{DirectoryError, PasswordCheck, PasswordRefusal, Person, PersonId};
+pub use self::{
+    config::LdapConfig,
+    probe::{LdapProbe, LdapWork},
+};
+use super::{Directory, DirectoryError, PasswordCheck, PasswordRefusal, Person, PersonId};
+use crate::hr_facts::HrFacts;
 
 #[derive(Clone)]
 pub struct LdapDirectory {
@@ -111,9 +111,32 @@ impl LdapDirectory {
         &self.inner.probe
     }
 
+    async fn by_username(&self, username: &str, extra: &[String]) -> Result<Found, DirectoryError> {
+        let mut attributes = self.inner.mapper.map.requested();
+        attributes.extend(extra.iter().cloned());
+        self.inner
+            .searcher
+            .find(
+                &self.inner.mapper.map.username,
+                &ldap_escape(username),
+                &attributes,
+            )
+            .await
+    }
+
+    fn one_person(&self, found: Found) -> Result<Option<Person>, DirectoryError> {
+        match found {
+            Found::One(entry) => self.inner.mapper.person(&entry).map(Some),
+            Found::Nobody | Found::Several => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl Directory for LdapDirectory {
     /// Search, then bind as the one entry found (or as the dummy DN for nobody): the same
     /// work for an unknown username as for a wrong password.
-    pub async fn verify_password(
+    async fn verify_password(
         &self,
         username: &str,
         password: &Secret,
@@ -133,7 +156,9 @@ impl LdapDirectory {
                 None
             }
         };
-        let dn = entry.as_ref().map_or(self.inner.dummy_dn.as_str(), |e| e.dn.as_str());
+        let dn = entry
+            .as_ref()
+            .map_or(self.inner.dummy_dn.as_str(), |e| e.dn.as_str());
         let outcome = bind_as(&self.inner.connector, &self.inner.probe, dn, password).await?;
         match (outcome, entry) {
             // Mapped only now: a broken entry shows after a right password, not before the bind.
@@ -147,7 +172,7 @@ impl LdapDirectory {
     }
 
     /// From the mapped attribute, read as the service account; else from the HR facts.
-    pub async fn date_of_birth(&self, person: &Person) -> Result<Option<Date>, DirectoryError> {
+    async fn date_of_birth(&self, person: &Person) -> Result<Option<Date>, DirectoryError> {
         let Some(attribute) = self.inner.mapper.map.date_of_birth.clone() else {
             return self.inner.hr_facts.date_of_birth(&person.username).await;
         };
@@ -157,7 +182,7 @@ impl LdapDirectory {
         }
     }
 
-    pub async fn person(&self, id: &PersonId) -> Result<Option<Person>, DirectoryError> {
+    async fn person(&self, id: &PersonId) -> Result<Option<Person>, DirectoryError> {
         let Some(value) = self.inner.mapper.id_filter_value(id) else {
             return Ok(None);
         };
@@ -170,28 +195,8 @@ impl LdapDirectory {
         self.one_person(found)
     }
 
-    pub async fn find_by_username(&self, username: &str) -> Result<Option<Person>, DirectoryError> {
+    async fn find_by_username(&self, username: &str) -> Result<Option<Person>, DirectoryError> {
         let found = self.by_username(username, &[]).await?;
         self.one_person(found)
-    }
-
-    async fn by_username(&self, username: &str, extra: &[String]) -> Result<Found, DirectoryError> {
-        let mut attributes = self.inner.mapper.map.requested();
-        attributes.extend(extra.iter().cloned());
-        self.inner
-            .searcher
-            .find(
-                &self.inner.mapper.map.username,
-                &ldap_escape(username),
-                &attributes,
-            )
-            .await
-    }
-
-    fn one_person(&self, found: Found) -> Result<Option<Person>, DirectoryError> {
-        match found {
-            Found::One(entry) => self.inner.mapper.person(&entry).map(Some),
-            Found::Nobody | Found::Several => Ok(None),
-        }
     }
 }

@@ -6,6 +6,7 @@ pub mod health;
 pub mod kiosks;
 pub mod me;
 pub mod phones;
+pub mod recovery_pin;
 pub mod security_keys;
 pub mod sessions;
 
