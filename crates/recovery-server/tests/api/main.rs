@@ -25,6 +25,7 @@ mod kiosks;
 mod landlines;
 mod ldap_active_directory;
 mod ldap_directory;
+mod ldap_http;
 mod openapi;
 mod outbox;
 mod phone_app;
