@@ -32,8 +32,8 @@ Commands:
                           (cargo run -p recovery-desk -- ARGS; for example `-- --kiosk`).
   test                    Every check, in order: cargo fmt --check; the UI's svelte-check,
                           Vitest and build; clippy -D warnings; every Rust test on SQLite and on
-                          a private PostgreSQL cluster that xtask starts (and, as root, installs
-                          with apt-get); schemathesis against `recovery-server serve --demo`;
+                          a private PostgreSQL cluster and a private OpenLDAP slapd that xtask
+                          starts (and, as root, installs with apt-get); schemathesis against `recovery-server serve --demo`;
                           the .deb package check; the end-to-end suite.
   api-fuzz                Schemathesis (pinned, from PyPI into a virtual environment under the
                           target directory) with every check against `serve --demo`.

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every check, in order, stopping at the first failure. `.ci/run` runs
 //! exactly this: formatting, the UI's checks, unit tests and build, clippy, every Rust test (on
-//! SQLite and PostgreSQL), schemathesis against the API, the `.deb` package check, and the
-//! end-to-end suite over WebDriver.
+//! SQLite and PostgreSQL, the LDAP ones against a private slapd), schemathesis against the API,
+//! the `.deb` package check, and the end-to-end suite over WebDriver.
 
 use std::path::Path;
 use std::process::Stdio;
