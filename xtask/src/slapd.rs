@@ -352,7 +352,7 @@ fn remove_stale_servers() {
         else {
             continue;
         };
-        if pid == process::id() || Path::new("/proc").join(pid.to_string()).exists() {
+        if pid == process::id() || is_running(pid) {
             continue;
         }
         let dir = entry.path();
@@ -367,6 +367,16 @@ fn remove_stale_servers() {
             eprintln!("Removed the stale test directory {}", dir.display());
         }
     }
+}
+
+/// Whether the process exists and is no zombie (an xtask killed a moment ago may not have
+/// been reaped yet).
+fn is_running(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 fn free_port() -> Result<u16> {
