@@ -6,13 +6,17 @@ use std::{path::Path, sync::Arc};
 
 use futures::{SinkExt, StreamExt};
 use ldap3_proto::proto::{
-    LdapBindCred, LdapBindResponse, LdapMsg, LdapOp, LdapPartialAttribute, LdapResult,
+    LdapBindCred, LdapBindResponse, LdapFilter, LdapMsg, LdapOp, LdapPartialAttribute, LdapResult,
     LdapResultCode, LdapSearchResultEntry,
 };
 use ldap3_proto::LdapCodec;
 use recovery_api::Secret;
-use recovery_server::directory::{
-    ldap::config::IdEncoding, Directory, LdapDirectory, PasswordCheck, PasswordRefusal,
+use recovery_server::{
+    config::DirectoryKind,
+    directory::{
+        ldap::{config::IdEncoding, LdapConfig},
+        Directory, LdapDirectory, PasswordCheck, PasswordRefusal,
+    },
 };
 use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
@@ -20,10 +24,14 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::Framed;
 use uuid::Uuid;
 
-use crate::ldap_directory::{hr_facts, starttls_config};
+use crate::{
+    ldap_directory::{hr_facts, starttls_config},
+    support::{Backend, TestService, ADA_DOB, ADA_PIN},
+};
 
 const SERVICE_DN: &str = "CN=svc-recovery,OU=Service Accounts,DC=corp,DC=example";
 const SERVICE_PASSWORD: &str = "service-password";
+const STAFF: &str = ",OU=Staff,DC=corp,DC=example";
 const ADA_DN: &str = "CN=Ada Lovelace,OU=Staff,DC=corp,DC=example";
 /// Its 16 bytes, in AD's mixed-endian order, are `abcdefghijklmnop`: `ldap3_proto` reads filter
 /// values as UTF-8 only, so a GUID with other bytes could not be searched for in the fake (the
@@ -72,25 +80,48 @@ fn result(code: LdapResultCode, message: String) -> LdapResult {
     }
 }
 
-fn ada_entry(msgid: i32) -> LdapMsg {
-    let guid = Uuid::parse_str(ADA_GUID).unwrap().to_bytes_le().to_vec();
+/// Ada as the fake DC holds her; anyone else but `nobody` exists too, with a plain entry (the
+/// demo data the test service loads looks up katherine and grace).
+fn entry(msgid: i32, username: &str) -> LdapMsg {
     let attribute = |atype: &str, vals: Vec<Vec<u8>>| LdapPartialAttribute {
         atype: atype.to_owned(),
         vals,
     };
+    let (dn, attributes) = if username == "ada" {
+        let guid = Uuid::parse_str(ADA_GUID).unwrap().to_bytes_le().to_vec();
+        let attributes = vec![
+            attribute("sAMAccountName", vec![b"ada".to_vec()]),
+            attribute("objectGUID", vec![guid]),
+            attribute("displayName", vec![b"Ada Lovelace".to_vec()]),
+            attribute("mail", vec![b"ada@corp.example".to_vec()]),
+            attribute("telephoneNumber", vec![b"+44 20 7946 0018".to_vec()]),
+        ];
+        (ADA_DN.to_owned(), attributes)
+    } else {
+        let mut guid = format!("{username:.<16}").into_bytes();
+        guid.truncate(16);
+        let attributes = vec![
+            attribute("sAMAccountName", vec![username.as_bytes().to_vec()]),
+            attribute("objectGUID", vec![guid]),
+        ];
+        (format!("CN={username}{STAFF}"), attributes)
+    };
     LdapMsg {
         msgid,
-        op: LdapOp::SearchResultEntry(LdapSearchResultEntry {
-            dn: ADA_DN.to_owned(),
-            attributes: vec![
-                attribute("sAMAccountName", vec![b"ada".to_vec()]),
-                attribute("objectGUID", vec![guid]),
-                attribute("displayName", vec![b"Ada Lovelace".to_vec()]),
-                attribute("mail", vec![b"ada@corp.example".to_vec()]),
-                attribute("telephoneNumber", vec![b"+44 20 7946 0018".to_vec()]),
-            ],
-        }),
+        op: LdapOp::SearchResultEntry(LdapSearchResultEntry { dn, attributes }),
         ctrl: vec![],
+    }
+}
+
+/// Who a search asks for: the `sAMAccountName` compared in the filter, or Ada for a GUID.
+fn wanted(filter: &LdapFilter) -> Option<String> {
+    match filter {
+        LdapFilter::And(all) | LdapFilter::Or(all) => all.iter().find_map(wanted),
+        LdapFilter::Equality(attribute, value) if attribute == "sAMAccountName" => {
+            (value != "nobody").then(|| value.clone())
+        }
+        LdapFilter::Equality(attribute, _) if attribute == "objectGUID" => Some("ada".to_owned()),
+        _ => None,
     }
 }
 
@@ -108,18 +139,19 @@ async fn serve(stream: tokio_rustls::server::TlsStream<tokio::net::TcpStream>) {
                     (SERVICE_DN, _) if password == SERVICE_PASSWORD => {
                         bind_response(msgid, LdapResultCode::Success, String::new())
                     }
-                    (ADA_DN, None) => bind_response(msgid, LdapResultCode::Success, String::new()),
-                    (ADA_DN, Some(data)) => invalid_credentials(msgid, data),
+                    (dn, None) if dn.ends_with(STAFF) => {
+                        bind_response(msgid, LdapResultCode::Success, String::new())
+                    }
+                    (dn, Some(data)) if dn.ends_with(STAFF) => invalid_credentials(msgid, data),
                     // No such user.
                     _ => invalid_credentials(msgid, "525"),
                 };
                 vec![reply]
             }
             LdapOp::SearchRequest(search) => {
-                let wanted = format!("{:?}", search.filter);
                 let mut replies = Vec::new();
-                if wanted.contains("\"ada\"") || wanted.contains("objectGUID") {
-                    replies.push(ada_entry(msgid));
+                if let Some(username) = wanted(&search.filter) {
+                    replies.push(entry(msgid, &username));
                 }
                 replies.push(LdapMsg {
                     msgid,
@@ -175,6 +207,12 @@ async fn fake_domain_controller() -> String {
 }
 
 async fn active_directory() -> (LdapDirectory, tempfile::TempDir) {
+    let config = active_directory_config().await;
+    let (facts, dir) = hr_facts().await;
+    (LdapDirectory::new(&config, "US", facts).unwrap(), dir)
+}
+
+async fn active_directory_config() -> LdapConfig {
     let mut config = starttls_config();
     config.url = fake_domain_controller().await;
     config.starttls = false;
@@ -186,8 +224,7 @@ async fn active_directory() -> (LdapDirectory, tempfile::TempDir) {
     config.attributes.id = "objectGUID".to_owned();
     config.attributes.id_encoding = IdEncoding::Guid;
     config.attributes.date_of_birth = None;
-    let (facts, dir) = hr_facts().await;
-    (LdapDirectory::new(&config, "US", facts).unwrap(), dir)
+    config
 }
 
 #[tokio::test]
@@ -239,4 +276,32 @@ async fn ldap_active_directory_object_guid_is_the_person_id() {
     assert_eq!(ada.phones, ["+442079460018"]);
     let again = directory.person(&ada.id).await.unwrap();
     assert_eq!(again, Some(ada));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ldap_active_directory_reason_reaches_the_audit_record_not_the_person() {
+    let config = active_directory_config().await;
+    let service = TestService::start_with(Backend::Sqlite, |c| {
+        c.directory.kind = DirectoryKind::Ldap;
+        c.directory.ldap = Some(config);
+    })
+    .await;
+    let locked = service.sign_in("ada", "locked", ADA_DOB, ADA_PIN).await;
+    let wrong = service.sign_in("ada", "wrong", ADA_DOB, ADA_PIN).await;
+    assert_eq!(locked.status(), wrong.status());
+    let (locked, wrong): (serde_json::Value, serde_json::Value) =
+        (locked.json().await.unwrap(), wrong.json().await.unwrap());
+    assert_eq!(locked["code"], wrong["code"], "{locked} / {wrong}");
+    let refusals: Vec<serde_json::Value> = service
+        .audit()
+        .await
+        .into_iter()
+        .filter(|record| record.event == "verification_failed")
+        .map(|record| record.detail["directory_refusal"].clone())
+        .collect();
+    assert_eq!(
+        refusals,
+        [serde_json::json!("locked_out"), serde_json::Value::Null]
+    );
+    service.stop().await;
 }
