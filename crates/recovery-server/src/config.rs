@@ -364,7 +364,10 @@ mod tests {
     #[test]
     fn a_pin_policy_nobody_could_meet_is_refused_at_load() {
         for (toml, words) in [
-            ("[recovery_pin]\nmin_digits = 8\nmax_digits = 6", "min_digits"),
+            (
+                "[recovery_pin]\nmin_digits = 8\nmax_digits = 6",
+                "min_digits",
+            ),
             ("[recovery_pin]\nmin_digits = 2", "min_digits"),
             ("[recovery_pin]\nmax_digits = 20", "max_digits"),
             ("[recovery_pin]\nblocklist = [\"12ab\"]", "blocklist"),
