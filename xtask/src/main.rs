@@ -11,6 +11,7 @@ mod bench_app;
 mod bundle;
 mod e2e;
 mod postgres;
+mod privacyidea;
 mod run;
 mod system_packages;
 mod test;
@@ -106,7 +107,6 @@ fn strip_separator(args: &[String]) -> &[String] {
 
 /// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI keeps it outside the clone),
 /// else `target/` in the workspace.
-#[allow(dead_code)]
 fn target_dir() -> PathBuf {
     env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }

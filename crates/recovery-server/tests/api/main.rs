@@ -26,6 +26,7 @@ mod landlines;
 mod openapi;
 mod outbox;
 mod phone_app;
+mod privacyidea;
 mod removal;
 mod security_keys;
 mod sending_limits;

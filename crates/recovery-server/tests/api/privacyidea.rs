@@ -1,0 +1,694 @@
+//! The privacyIDEA provider against a real privacyIDEA 3.14, which `cargo xtask test` installs,
+//! starts on loopback and seeds (realm, passwd resolver, policies; see xtask/src/privacyidea.rs).
+//! Each test adds its own people to privacyIDEA's users file and to the directory, so tests
+//! running at once never share a person.
+
+use std::io::Write;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use webauthn_authenticator_rs::{softtoken::SoftToken, WebauthnAuthenticator};
+
+use crate::{
+    on_both_databases,
+    support::{expect_problem, Backend, TestService},
+};
+use recovery_api::{security_key::RegistrationStarted, Secret};
+use recovery_server::{
+    config::ProviderKind,
+    directory::{NewPerson, PasswordSource},
+    mfa::privacyidea::PrivacyIdeaConfig,
+    otp::{self, OtpSecret},
+};
+
+on_both_databases!(
+    devices_come_from_privacyidea_and_a_bypass_code_works_once,
+    a_new_self_service_code_replaces_only_the_previous_one,
+    wrong_passcodes_and_foreign_serials_change_nothing,
+    resync_rename_and_removal_touch_only_the_named_token,
+    a_new_phone_gets_a_new_totp_and_the_lost_one_is_disabled,
+    a_security_key_registers_through_privacyidea,
+    privacyidea_faults_give_clear_answers,
+);
+
+const PASSWORD: &str = "correct-horse-battery";
+const DOB: &str = "1985-12-10";
+const PIN: &str = "246810";
+/// RFC 4226's test key, so the token's codes are known.
+const HOTP_KEY: &[u8] = b"12345678901234567890";
+
+/// Where `cargo xtask test` put privacyIDEA.
+struct Pi {
+    url: String,
+    admin: String,
+    password: String,
+    realm: String,
+    rp_id: String,
+    users: String,
+    http: reqwest::Client,
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "privacyIDEA tests need {name}; `cargo xtask test` installs and starts a private \
+             privacyIDEA and sets it"
+        )
+    })
+}
+
+fn pi() -> Pi {
+    let password_file = var("RECOVERY_TEST_PRIVACYIDEA_PASSWORD_FILE");
+    Pi {
+        url: var("RECOVERY_TEST_PRIVACYIDEA_URL"),
+        admin: var("RECOVERY_TEST_PRIVACYIDEA_ADMIN"),
+        password: std::fs::read_to_string(password_file)
+            .unwrap()
+            .trim()
+            .to_owned(),
+        realm: var("RECOVERY_TEST_PRIVACYIDEA_REALM"),
+        rp_id: var("RECOVERY_TEST_PRIVACYIDEA_RP_ID"),
+        users: var("RECOVERY_TEST_PRIVACYIDEA_USERS"),
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Pi {
+    fn origin(&self) -> String {
+        format!("https://{}", self.rp_id)
+    }
+
+    fn config(&self) -> PrivacyIdeaConfig {
+        PrivacyIdeaConfig {
+            base_url: self.url.clone(),
+            realm: self.realm.clone(),
+            admin_user: self.admin.clone(),
+            admin_password: Some(Secret::new(self.password.clone())),
+            api_key: None,
+            ca_file: None,
+            timeout_seconds: 10,
+            webauthn_origin: self.origin(),
+        }
+    }
+
+    async fn service(&self, backend: Backend) -> TestService {
+        let config = self.config();
+        TestService::start_with(backend, |c| {
+            c.provider = ProviderKind::PrivacyIdea;
+            c.privacyidea = Some(config);
+        })
+        .await
+    }
+
+    async fn jwt(&self) -> String {
+        let answer: Value = self
+            .http
+            .post(format!("{}/auth", self.url))
+            .form(&[("username", &self.admin), ("password", &self.password)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["result"]["value"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A call as the service's admin; the whole answer.
+    async fn call(&self, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
+        self.http
+            .request(method, format!("{}{path}", self.url))
+            .header("PI-Authorization", self.jwt().await)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn enroll(&self, user: &str, form: &[(&str, &str)]) -> String {
+        let mut form = form.to_vec();
+        form.extend([("user", user), ("realm", self.realm.as_str())]);
+        let answer = self.call(reqwest::Method::POST, "/token/init", &form).await;
+        assert_eq!(answer["result"]["status"], true, "{answer}");
+        answer["detail"]["serial"].as_str().unwrap().to_owned()
+    }
+
+    async fn hotp(&self, user: &str) -> String {
+        let key: String = HOTP_KEY.iter().map(|b| format!("{b:02x}")).collect();
+        self.enroll(
+            user,
+            &[
+                ("type", "hotp"),
+                ("otpkey", &key),
+                ("description", "Desk token"),
+            ],
+        )
+        .await
+    }
+
+    async fn totp(&self, user: &str) -> String {
+        self.enroll(
+            user,
+            &[
+                ("type", "totp"),
+                ("genkey", "1"),
+                ("description", "Old phone"),
+            ],
+        )
+        .await
+    }
+
+    /// The user's tokens as privacyIDEA lists them.
+    async fn tokens(&self, user: &str) -> Vec<Value> {
+        let answer: Value = self
+            .http
+            .get(format!("{}/token/", self.url))
+            .query(&[("user", user), ("realm", &self.realm)])
+            .header("PI-Authorization", self.jwt().await)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["result"]["value"]["tokens"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    async fn token(&self, user: &str, serial: &str) -> Value {
+        self.tokens(user)
+            .await
+            .into_iter()
+            .find(|t| t["serial"] == serial)
+            .unwrap_or(Value::Null)
+    }
+
+    /// A new person in privacyIDEA's users file and in the directory.
+    async fn person(&self, service: &TestService) -> String {
+        let username = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let mut users = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.users)
+            .unwrap();
+        let uid = 10_000 + u32::from(rand_byte()) * 256 + u32::from(rand_byte());
+        writeln!(
+            users,
+            "{username}:x:{uid}:{uid}:Test Person,,,:/home/{username}:/bin/sh"
+        )
+        .unwrap();
+        let person = NewPerson {
+            username: username.clone(),
+            display_name: "Test Person".to_owned(),
+            notification_emails: vec![format!("{username}@example.org")],
+            phones: Vec::new(),
+            date_of_birth: time::macros::date!(1985 - 12 - 10),
+            password: PasswordSource::Plain(Secret::new(PASSWORD)),
+            recovery_pin: Secret::new(PIN),
+        };
+        service
+            .app
+            .builtin_directory()
+            .import(&[person], time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        username
+    }
+}
+
+fn rand_byte() -> u8 {
+    uuid::Uuid::new_v4().as_bytes()[0]
+}
+
+fn hotp_code(counter: u64) -> String {
+    otp::hotp(&OtpSecret::from_bytes(HOTP_KEY.to_vec()), counter)
+}
+
+async fn session(service: &TestService, username: &str) -> String {
+    let response = service.sign_in(username, PASSWORD, DOB, PIN).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn devices(service: &TestService, token: &str) -> Vec<Value> {
+    let body: Value = service
+        .get_with("/v1/me/authenticators", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["authenticators"].as_array().unwrap().clone()
+}
+
+async fn remove(service: &TestService, token: &str, id: &str) -> reqwest::Response {
+    service
+        .http
+        .delete(service.url(&format!("/v1/me/authenticators/{id}?reason=lost")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn devices_come_from_privacyidea_and_a_bypass_code_works_once(backend: Backend) {
+    let pi = pi();
+    let service = pi.service(backend).await;
+    let user = pi.person(&service).await;
+    let hotp = pi.hotp(&user).await;
+    let totp = pi.totp(&user).await;
+    let token = session(&service, &user).await;
+    let listed = devices(&service, &token).await;
+    let by_id = |id: &str| listed.iter().find(|d| d["id"] == id).cloned().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(by_id(&hotp)["kind"], "hardware_token");
+    assert_eq!(by_id(&hotp)["name"], "Desk token");
+    assert_eq!(by_id(&totp)["kind"], "phone");
+    assert_eq!(by_id(&totp)["status"], "active");
+
+    // A help-desk code, then a self-service one: both are registration tokens.
+    let desk = service
+        .app
+        .mfa
+        .issue_bypass_code(
+            &mut recovery_server::storage::UnitOfWork::new(&service.app.db),
+            &service
+                .app
+                .directory
+                .find_by_username(&user)
+                .await
+                .unwrap()
+                .unwrap(),
+            recovery_server::mfa::BypassCodeOrigin::HelpDesk,
+            time::Duration::minutes(10),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    let code = service.bypass_code(&token).await;
+    assert_eq!(code.len(), 9);
+    let registrations: Vec<Value> = pi
+        .tokens(&user)
+        .await
+        .into_iter()
+        .filter(|t| t["tokentype"] == "registration")
+        .collect();
+    assert_eq!(registrations.len(), 2, "{registrations:?}");
+    assert!(registrations
+        .iter()
+        .all(|t| t["info"]["validity_period_end"].is_string()));
+    assert_eq!(
+        devices(&service, &token).await.len(),
+        2,
+        "codes are no devices"
+    );
+
+    let signed_in = service.sign_in_with_passcode(&user, PASSWORD, &code).await;
+    assert_eq!(signed_in.status(), StatusCode::CREATED);
+    let again = service.sign_in_with_passcode(&user, PASSWORD, &code).await;
+    expect_problem(again, 401, "verification_failed").await;
+    let desk_code = desk.code.into_secret();
+    let with_desk = service
+        .sign_in_with_passcode(&user, PASSWORD, desk_code.expose())
+        .await;
+    assert_eq!(with_desk.status(), StatusCode::CREATED);
+    // A device's code works too: the HOTP token's first code.
+    let with_token = service
+        .sign_in_with_passcode(&user, PASSWORD, &hotp_code(0))
+        .await;
+    assert_eq!(with_token.status(), StatusCode::CREATED);
+    service.stop().await;
+}
+
+async fn a_new_self_service_code_replaces_only_the_previous_one(backend: Backend) {
+    let pi = pi();
+    let service = pi.service(backend).await;
+    let user = pi.person(&service).await;
+    // A registration token the help desk made in privacyIDEA itself.
+    let foreign = pi.enroll(&user, &[("type", "registration")]).await;
+    let token = session(&service, &user).await;
+    let first = service.bypass_code(&token).await;
+    let second = service.bypass_code(&token).await;
+    let serials: Vec<String> = pi
+        .tokens(&user)
+        .await
+        .iter()
+        .map(|t| t["serial"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        serials.len(),
+        2,
+        "the first self-service code is gone: {serials:?}"
+    );
+    assert!(serials.contains(&foreign), "the help desk's code survives");
+    let old = service.sign_in_with_passcode(&user, PASSWORD, &first).await;
+    expect_problem(old, 401, "verification_failed").await;
+    let new = service
+        .sign_in_with_passcode(&user, PASSWORD, &second)
+        .await;
+    assert_eq!(new.status(), StatusCode::CREATED);
+    service.stop().await;
+}
+
+async fn wrong_passcodes_and_foreign_serials_change_nothing(backend: Backend) {
+    let pi = pi();
+    let service = pi.service(backend).await;
+    let user = pi.person(&service).await;
+    let other = pi.person(&service).await;
+    pi.hotp(&user).await;
+    let theirs = pi.totp(&other).await;
+    let wrong = service
+        .sign_in_with_passcode(&user, PASSWORD, "123456789")
+        .await;
+    expect_problem(wrong, 401, "verification_failed").await;
+    let wrong = service
+        .sign_in_with_passcode(&user, PASSWORD, "000000")
+        .await;
+    expect_problem(wrong, 401, "verification_failed").await;
+
+    let token = session(&service, &user).await;
+    expect_problem(remove(&service, &token, &theirs).await, 404, "not_found").await;
+    expect_problem(remove(&service, &token, "TOTP*").await, 404, "not_found").await;
+    let renamed = service
+        .http
+        .patch(service.url(&format!("/v1/me/authenticators/{theirs}")))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Mine now" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(renamed, 404, "not_found").await;
+    let activation = service
+        .post_with(&format!("/v1/me/phones/{theirs}/activation"), &token)
+        .await;
+    expect_problem(activation, 404, "not_found").await;
+    let untouched = pi.token(&other, &theirs).await;
+    assert_eq!(untouched["active"], true);
+    assert_eq!(untouched["revoked"], false);
+    assert_eq!(untouched["description"], "Old phone");
+    service.stop().await;
+}
+
+async fn resync_rename_and_removal_touch_only_the_named_token(backend: Backend) {
+    let pi = pi();
+    let service = pi.service(backend).await;
+    let user = pi.person(&service).await;
+    let hotp = pi.hotp(&user).await;
+    let totp = pi.totp(&user).await;
+    let token = session(&service, &user).await;
+
+    // Pressed 50 times away from privacyIDEA: outside its window of 10.
+    let drifted = service
+        .sign_in_with_passcode(&user, PASSWORD, &hotp_code(50))
+        .await;
+    expect_problem(drifted, 401, "verification_failed").await;
+    let resync = |codes: Value| {
+        service
+            .http
+            .post(service.url(&format!("/v1/me/hardware-tokens/{hotp}/resync")))
+            .bearer_auth(&token)
+            .json(&json!({ "codes": codes }))
+            .send()
+    };
+    let bad = resync(json!(["111111", "222222"])).await.unwrap();
+    expect_problem(bad, 422, "resync_failed").await;
+    let good = resync(json!([hotp_code(51), hotp_code(52)])).await.unwrap();
+    assert_eq!(good.status(), StatusCode::OK);
+    let next = service
+        .sign_in_with_passcode(&user, PASSWORD, &hotp_code(53))
+        .await;
+    assert_eq!(next.status(), StatusCode::CREATED, "in step again");
+    let token: Value = next.json().await.unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let not_a_token = service
+        .http
+        .post(service.url(&format!("/v1/me/hardware-tokens/{totp}/resync")))
+        .bearer_auth(&token)
+        .json(&json!({ "codes": ["123456", "234567"] }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(not_a_token, 404, "not_found").await;
+
+    let renamed = service
+        .http
+        .patch(service.url(&format!("/v1/me/authenticators/{totp}")))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Work phone" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.json::<Value>().await.unwrap()["name"], "Work phone");
+    assert_eq!(pi.token(&user, &totp).await["description"], "Work phone");
+
+    let removed = remove(&service, &token, &totp).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let gone = pi.token(&user, &totp).await;
+    assert_eq!(
+        (gone["revoked"].clone(), gone["active"].clone()),
+        (json!(true), json!(false))
+    );
+    let kept = pi.token(&user, &hotp).await;
+    assert_eq!(kept["revoked"], false, "the other token of the same person");
+    assert_eq!(kept["active"], true);
+    let listed = devices(&service, &token).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(service
+        .audit()
+        .await
+        .iter()
+        .any(|r| r.event == "hardware_token_resynced"));
+    service.stop().await;
+}
+
+async fn a_new_phone_gets_a_new_totp_and_the_lost_one_is_disabled(backend: Backend) {
+    let pi = pi();
+    let service = pi.service(backend).await;
+    let user = pi.person(&service).await;
+    let old = pi.totp(&user).await;
+    let token = session(&service, &user).await;
+    let created = service
+        .post_with(&format!("/v1/me/phones/{old}/activation"), &token)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    let uri = created["activation_url"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    let secret = url::Url::parse(uri)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(
+        pi.token(&user, &old).await["active"],
+        false,
+        "the lost phone"
+    );
+    let tokens = pi.tokens(&user).await;
+    let new = tokens.iter().find(|t| t["serial"] != old.as_str()).unwrap();
+    assert_eq!(
+        (new["tokentype"].clone(), new["active"].clone()),
+        (json!("totp"), json!(true))
+    );
+    // The scanned key signs in.
+    let key = OtpSecret::from_base32(&secret).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let code = otp::hotp(&key, otp::totp_step(now));
+    let signed_in = service.sign_in_with_passcode(&user, PASSWORD, &code).await;
+    assert_eq!(signed_in.status(), StatusCode::CREATED);
+
+    let texted = service
+        .post_with(
+            &format!(
+                "/v1/me/phones/{}/activation/sms",
+                new["serial"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+    expect_problem(texted, 501, "unsupported").await;
+    let landline = service
+        .http
+        .post(service.url("/v1/me/phones"))
+        .bearer_auth(&token)
+        .json(&json!({ "number": "+1 201 555 0199", "type": "landline" }))
+        .send()
+        .await
+        .unwrap();
+    let problem = expect_problem(landline, 501, "unsupported").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("help desk"),
+        "{problem}"
+    );
+    service.stop().await;
+}
+
+async fn register(
+    service: &TestService,
+    token: &str,
+    pi: &Pi,
+    key: &mut SoftToken,
+    name: &str,
+) -> reqwest::Response {
+    let started = service
+        .post_with("/v1/me/security-keys/registrations", token)
+        .await;
+    assert_eq!(started.status(), StatusCode::CREATED);
+    let started: RegistrationStarted = started.json().await.unwrap();
+    assert_eq!(started.origin, pi.origin());
+    let origin = url::Url::parse(&started.origin).unwrap();
+    let credential = key.do_registration(origin, started.options).unwrap();
+    service
+        .http
+        .post(service.url(&format!(
+            "/v1/me/security-keys/registrations/{}",
+            started.id
+        )))
+        .bearer_auth(token)
+        .json(&json!({ "name": name, "credential": credential }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_security_key_registers_through_privacyidea(backend: Backend) {
+    let pi = pi();
+    let service = pi.service(backend).await;
+    let user = pi.person(&service).await;
+    let token = session(&service, &user).await;
+    let (mut key, _ca) = SoftToken::new(false).unwrap();
+    let registered = register(&service, &token, &pi, &mut key, "Desk key").await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let registered: Value = registered.json().await.unwrap();
+    assert_eq!(registered["kind"], "security_key");
+    assert_eq!(registered["name"], "Desk key");
+    let serial = registered["id"].as_str().unwrap();
+    let stored = pi.token(&user, serial).await;
+    assert_eq!(
+        (stored["tokentype"].clone(), stored["rollout_state"].clone()),
+        (json!("webauthn"), json!("enrolled"))
+    );
+    assert_eq!(devices(&service, &token).await.len(), 1);
+
+    // Another person cannot finish this person's registration.
+    let other = pi.person(&service).await;
+    let other_token = session(&service, &other).await;
+    let started: RegistrationStarted = service
+        .post_with("/v1/me/security-keys/registrations", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let credential = key
+        .do_registration(url::Url::parse(&pi.origin()).unwrap(), started.options)
+        .unwrap();
+    let foreign = service
+        .http
+        .post(service.url(&format!(
+            "/v1/me/security-keys/registrations/{}",
+            started.id
+        )))
+        .bearer_auth(&other_token)
+        .json(&json!({ "name": "", "credential": credential }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(foreign, 409, "registration_invalid").await;
+    service.stop().await;
+}
+
+async fn privacyidea_faults_give_clear_answers(backend: Backend) {
+    let pi = pi();
+    let mut wrong = pi.config();
+    wrong.admin_password = Some(Secret::new("not-the-password"));
+    let service = TestService::start_with(backend, |c| {
+        c.provider = ProviderKind::PrivacyIdea;
+        c.privacyidea = Some(wrong);
+    })
+    .await;
+    let user = pi.person(&service).await;
+    let token = session(&service, &user).await;
+    let refused = service.get_with("/v1/me/authenticators", &token).await;
+    expect_problem(refused, 503, "service_misconfigured").await;
+    service.stop().await;
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut down = pi.config();
+    down.base_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let service = TestService::start_with(backend, |c| {
+        c.provider = ProviderKind::PrivacyIdea;
+        c.privacyidea = Some(down);
+    })
+    .await;
+    let user = pi.person(&service).await;
+    let token = session(&service, &user).await;
+    let unreachable = service.get_with("/v1/me/authenticators", &token).await;
+    expect_problem(unreachable, 503, "unavailable").await;
+    let code = service.post_with("/v1/me/bypass-codes", &token).await;
+    expect_problem(code, 503, "unavailable").await;
+    service.stop().await;
+}
+
+/// Why the provider sends `Origin` on step 2: privacyIDEA refuses the enrolment without it.
+#[tokio::test]
+async fn without_the_origin_header_privacyidea_refuses_a_security_key() {
+    let pi = pi();
+    let user = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let mut users = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&pi.users)
+        .unwrap();
+    writeln!(users, "{user}:x:20001:20001:Test,,,:/home/{user}:/bin/sh").unwrap();
+    let first = pi
+        .call(
+            reqwest::Method::POST,
+            "/token/init",
+            &[("type", "webauthn"), ("user", &user), ("realm", &pi.realm)],
+        )
+        .await;
+    let request = first["detail"]["webAuthnRegisterRequest"].clone();
+    let serial = request["serialNumber"].as_str().unwrap().to_owned();
+    let transaction = request["transaction_id"].as_str().unwrap().to_owned();
+    let options: recovery_api::security_key::CreationChallengeResponse = serde_json::from_value(json!({
+        "publicKey": {
+            "rp": request["relyingParty"],
+            "user": { "id": data_encoding::BASE64URL_NOPAD.encode(serial.as_bytes()), "name": user, "displayName": user },
+            "challenge": request["nonce"],
+            "pubKeyCredParams": [{ "type": "public-key", "alg": -7 }],
+            "authenticatorSelection": { "requireResidentKey": false, "userVerification": "preferred" },
+            "attestation": "direct",
+        }
+    }))
+    .unwrap();
+    let (mut key, _ca) = SoftToken::new(false).unwrap();
+    let credential = key
+        .do_registration(url::Url::parse(&pi.origin()).unwrap(), options)
+        .unwrap();
+    let clientdata = data_encoding::BASE64URL_NOPAD.encode(&credential.response.client_data_json);
+    let regdata = data_encoding::BASE64URL_NOPAD.encode(&credential.response.attestation_object);
+    let form = [
+        ("type", "webauthn"),
+        ("user", user.as_str()),
+        ("realm", pi.realm.as_str()),
+        ("serial", serial.as_str()),
+        ("transaction_id", transaction.as_str()),
+        ("clientdata", clientdata.as_str()),
+        ("regdata", regdata.as_str()),
+    ];
+    let refused = pi.call(reqwest::Method::POST, "/token/init", &form).await;
+    assert_eq!(refused["result"]["status"], false, "{refused}");
+    assert_eq!(
+        pi.token(&user, &serial).await["rollout_state"],
+        "clientwait"
+    );
+}
