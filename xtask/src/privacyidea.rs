@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::{display, run_command};
+use crate::postgres::Cluster;
+use crate::{cargo, display, run_command};
 
 /// The privacyIDEA release the tests run against (the newest 3.14.x on PyPI).
 const VERSION: &str = "3.14";
@@ -33,6 +34,26 @@ const RP_ID: &str = "recovery.example.org";
 const SEED: &str = include_str!("privacyidea_seed.py");
 /// How long gunicorn may take to answer after its start.
 const START_LIMIT: Duration = Duration::from_secs(90);
+
+/// `cargo xtask privacyidea`: the provider's tests alone, against a fresh server, on SQLite and
+/// on a private PostgreSQL cluster like `cargo xtask test`.
+pub fn run_tests(args: &[String]) -> Result<()> {
+    let cluster = Cluster::start().context("cannot start the test PostgreSQL cluster")?;
+    let server = PrivacyIdea::start(&crate::target_dir())?;
+    let mut cmd = cargo();
+    cmd.env("RECOVERY_TEST_POSTGRES_URL", cluster.url())
+        .envs(server.env())
+        .args(["test", "-p", "recovery-server", "--test", "api"]);
+    if args.is_empty() {
+        cmd.arg("privacyidea");
+    } else {
+        cmd.args(args);
+    }
+    let result = run_command(&mut cmd);
+    server.stop()?;
+    cluster.stop()?;
+    result
+}
 
 pub struct PrivacyIdea {
     child: Option<Child>,

@@ -1,23 +1,22 @@
 //! The privacyIDEA provider against a real privacyIDEA 3.14, which `cargo xtask test` installs,
 //! starts on loopback and seeds (realm, passwd resolver, policies; see xtask/src/privacyidea.rs).
 //! Each test adds its own people to privacyIDEA's users file and to the directory, so tests
-//! running at once never share a person.
+//! running at once never share a person. Without that server these tests fail and say so.
 
-use std::io::Write;
+mod fixture;
+mod security_keys;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use webauthn_authenticator_rs::{softtoken::SoftToken, WebauthnAuthenticator};
 
 use crate::{
     on_both_databases,
     support::{expect_problem, Backend, TestService},
 };
-use recovery_api::{security_key::RegistrationStarted, Secret};
+use fixture::{devices, hotp_code, pi, remove, session, PASSWORD};
+use recovery_api::Secret;
 use recovery_server::{
     config::ProviderKind,
-    directory::{NewPerson, PasswordSource},
-    mfa::privacyidea::PrivacyIdeaConfig,
     otp::{self, OtpSecret},
 };
 
@@ -27,236 +26,8 @@ on_both_databases!(
     wrong_passcodes_and_foreign_serials_change_nothing,
     resync_rename_and_removal_touch_only_the_named_token,
     a_new_phone_gets_a_new_totp_and_the_lost_one_is_disabled,
-    a_security_key_registers_through_privacyidea,
     privacyidea_faults_give_clear_answers,
 );
-
-const PASSWORD: &str = "correct-horse-battery";
-const DOB: &str = "1985-12-10";
-const PIN: &str = "246810";
-/// RFC 4226's test key, so the token's codes are known.
-const HOTP_KEY: &[u8] = b"12345678901234567890";
-
-/// Where `cargo xtask test` put privacyIDEA.
-struct Pi {
-    url: String,
-    admin: String,
-    password: String,
-    realm: String,
-    rp_id: String,
-    users: String,
-    http: reqwest::Client,
-}
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "privacyIDEA tests need {name}; `cargo xtask test` installs and starts a private \
-             privacyIDEA and sets it"
-        )
-    })
-}
-
-fn pi() -> Pi {
-    let password_file = var("RECOVERY_TEST_PRIVACYIDEA_PASSWORD_FILE");
-    Pi {
-        url: var("RECOVERY_TEST_PRIVACYIDEA_URL"),
-        admin: var("RECOVERY_TEST_PRIVACYIDEA_ADMIN"),
-        password: std::fs::read_to_string(password_file)
-            .unwrap()
-            .trim()
-            .to_owned(),
-        realm: var("RECOVERY_TEST_PRIVACYIDEA_REALM"),
-        rp_id: var("RECOVERY_TEST_PRIVACYIDEA_RP_ID"),
-        users: var("RECOVERY_TEST_PRIVACYIDEA_USERS"),
-        http: reqwest::Client::new(),
-    }
-}
-
-impl Pi {
-    fn origin(&self) -> String {
-        format!("https://{}", self.rp_id)
-    }
-
-    fn config(&self) -> PrivacyIdeaConfig {
-        PrivacyIdeaConfig {
-            base_url: self.url.clone(),
-            realm: self.realm.clone(),
-            admin_user: self.admin.clone(),
-            admin_password: Some(Secret::new(self.password.clone())),
-            api_key: None,
-            ca_file: None,
-            timeout_seconds: 10,
-            webauthn_origin: self.origin(),
-        }
-    }
-
-    async fn service(&self, backend: Backend) -> TestService {
-        let config = self.config();
-        TestService::start_with(backend, |c| {
-            c.provider = ProviderKind::PrivacyIdea;
-            c.privacyidea = Some(config);
-        })
-        .await
-    }
-
-    async fn jwt(&self) -> String {
-        let answer: Value = self
-            .http
-            .post(format!("{}/auth", self.url))
-            .form(&[("username", &self.admin), ("password", &self.password)])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["result"]["value"]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// A call as the service's admin; the whole answer.
-    async fn call(&self, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
-        self.http
-            .request(method, format!("{}{path}", self.url))
-            .header("PI-Authorization", self.jwt().await)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn enroll(&self, user: &str, form: &[(&str, &str)]) -> String {
-        let mut form = form.to_vec();
-        form.extend([("user", user), ("realm", self.realm.as_str())]);
-        let answer = self.call(reqwest::Method::POST, "/token/init", &form).await;
-        assert_eq!(answer["result"]["status"], true, "{answer}");
-        answer["detail"]["serial"].as_str().unwrap().to_owned()
-    }
-
-    async fn hotp(&self, user: &str) -> String {
-        let key: String = HOTP_KEY.iter().map(|b| format!("{b:02x}")).collect();
-        self.enroll(
-            user,
-            &[
-                ("type", "hotp"),
-                ("otpkey", &key),
-                ("description", "Desk token"),
-            ],
-        )
-        .await
-    }
-
-    async fn totp(&self, user: &str) -> String {
-        self.enroll(
-            user,
-            &[
-                ("type", "totp"),
-                ("genkey", "1"),
-                ("description", "Old phone"),
-            ],
-        )
-        .await
-    }
-
-    /// The user's tokens as privacyIDEA lists them.
-    async fn tokens(&self, user: &str) -> Vec<Value> {
-        let answer: Value = self
-            .http
-            .get(format!("{}/token/", self.url))
-            .query(&[("user", user), ("realm", &self.realm)])
-            .header("PI-Authorization", self.jwt().await)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["result"]["value"]["tokens"]
-            .as_array()
-            .unwrap()
-            .clone()
-    }
-
-    async fn token(&self, user: &str, serial: &str) -> Value {
-        self.tokens(user)
-            .await
-            .into_iter()
-            .find(|t| t["serial"] == serial)
-            .unwrap_or(Value::Null)
-    }
-
-    /// A new person in privacyIDEA's users file and in the directory.
-    async fn person(&self, service: &TestService) -> String {
-        let username = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let mut users = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&self.users)
-            .unwrap();
-        let uid = 10_000 + u32::from(rand_byte()) * 256 + u32::from(rand_byte());
-        writeln!(
-            users,
-            "{username}:x:{uid}:{uid}:Test Person,,,:/home/{username}:/bin/sh"
-        )
-        .unwrap();
-        let person = NewPerson {
-            username: username.clone(),
-            display_name: "Test Person".to_owned(),
-            notification_emails: vec![format!("{username}@example.org")],
-            phones: Vec::new(),
-            date_of_birth: time::macros::date!(1985 - 12 - 10),
-            password: PasswordSource::Plain(Secret::new(PASSWORD)),
-            recovery_pin: Secret::new(PIN),
-        };
-        service
-            .app
-            .builtin_directory()
-            .import(&[person], time::OffsetDateTime::now_utc())
-            .await
-            .unwrap();
-        username
-    }
-}
-
-fn rand_byte() -> u8 {
-    uuid::Uuid::new_v4().as_bytes()[0]
-}
-
-fn hotp_code(counter: u64) -> String {
-    otp::hotp(&OtpSecret::from_bytes(HOTP_KEY.to_vec()), counter)
-}
-
-async fn session(service: &TestService, username: &str) -> String {
-    let response = service.sign_in(username, PASSWORD, DOB, PIN).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-async fn devices(service: &TestService, token: &str) -> Vec<Value> {
-    let body: Value = service
-        .get_with("/v1/me/authenticators", token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["authenticators"].as_array().unwrap().clone()
-}
-
-async fn remove(service: &TestService, token: &str, id: &str) -> reqwest::Response {
-    service
-        .http
-        .delete(service.url(&format!("/v1/me/authenticators/{id}?reason=lost")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn devices_come_from_privacyidea_and_a_bypass_code_works_once(backend: Backend) {
     let pi = pi();
@@ -532,80 +303,6 @@ async fn a_new_phone_gets_a_new_totp_and_the_lost_one_is_disabled(backend: Backe
     service.stop().await;
 }
 
-async fn register(
-    service: &TestService,
-    token: &str,
-    pi: &Pi,
-    key: &mut SoftToken,
-    name: &str,
-) -> reqwest::Response {
-    let started = service
-        .post_with("/v1/me/security-keys/registrations", token)
-        .await;
-    assert_eq!(started.status(), StatusCode::CREATED);
-    let started: RegistrationStarted = started.json().await.unwrap();
-    assert_eq!(started.origin, pi.origin());
-    let origin = url::Url::parse(&started.origin).unwrap();
-    let credential = key.do_registration(origin, started.options).unwrap();
-    service
-        .http
-        .post(service.url(&format!(
-            "/v1/me/security-keys/registrations/{}",
-            started.id
-        )))
-        .bearer_auth(token)
-        .json(&json!({ "name": name, "credential": credential }))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn a_security_key_registers_through_privacyidea(backend: Backend) {
-    let pi = pi();
-    let service = pi.service(backend).await;
-    let user = pi.person(&service).await;
-    let token = session(&service, &user).await;
-    let (mut key, _ca) = SoftToken::new(false).unwrap();
-    let registered = register(&service, &token, &pi, &mut key, "Desk key").await;
-    assert_eq!(registered.status(), StatusCode::CREATED);
-    let registered: Value = registered.json().await.unwrap();
-    assert_eq!(registered["kind"], "security_key");
-    assert_eq!(registered["name"], "Desk key");
-    let serial = registered["id"].as_str().unwrap();
-    let stored = pi.token(&user, serial).await;
-    assert_eq!(
-        (stored["tokentype"].clone(), stored["rollout_state"].clone()),
-        (json!("webauthn"), json!("enrolled"))
-    );
-    assert_eq!(devices(&service, &token).await.len(), 1);
-
-    // Another person cannot finish this person's registration.
-    let other = pi.person(&service).await;
-    let other_token = session(&service, &other).await;
-    let started: RegistrationStarted = service
-        .post_with("/v1/me/security-keys/registrations", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let credential = key
-        .do_registration(url::Url::parse(&pi.origin()).unwrap(), started.options)
-        .unwrap();
-    let foreign = service
-        .http
-        .post(service.url(&format!(
-            "/v1/me/security-keys/registrations/{}",
-            started.id
-        )))
-        .bearer_auth(&other_token)
-        .json(&json!({ "name": "", "credential": credential }))
-        .send()
-        .await
-        .unwrap();
-    expect_problem(foreign, 409, "registration_invalid").await;
-    service.stop().await;
-}
-
 async fn privacyidea_faults_give_clear_answers(backend: Backend) {
     let pi = pi();
     let mut wrong = pi.config();
@@ -637,58 +334,4 @@ async fn privacyidea_faults_give_clear_answers(backend: Backend) {
     let code = service.post_with("/v1/me/bypass-codes", &token).await;
     expect_problem(code, 503, "unavailable").await;
     service.stop().await;
-}
-
-/// Why the provider sends `Origin` on step 2: privacyIDEA refuses the enrolment without it.
-#[tokio::test]
-async fn without_the_origin_header_privacyidea_refuses_a_security_key() {
-    let pi = pi();
-    let user = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let mut users = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&pi.users)
-        .unwrap();
-    writeln!(users, "{user}:x:20001:20001:Test,,,:/home/{user}:/bin/sh").unwrap();
-    let first = pi
-        .call(
-            reqwest::Method::POST,
-            "/token/init",
-            &[("type", "webauthn"), ("user", &user), ("realm", &pi.realm)],
-        )
-        .await;
-    let request = first["detail"]["webAuthnRegisterRequest"].clone();
-    let serial = request["serialNumber"].as_str().unwrap().to_owned();
-    let transaction = request["transaction_id"].as_str().unwrap().to_owned();
-    let options: recovery_api::security_key::CreationChallengeResponse = serde_json::from_value(json!({
-        "publicKey": {
-            "rp": request["relyingParty"],
-            "user": { "id": data_encoding::BASE64URL_NOPAD.encode(serial.as_bytes()), "name": user, "displayName": user },
-            "challenge": request["nonce"],
-            "pubKeyCredParams": [{ "type": "public-key", "alg": -7 }],
-            "authenticatorSelection": { "requireResidentKey": false, "userVerification": "preferred" },
-            "attestation": "direct",
-        }
-    }))
-    .unwrap();
-    let (mut key, _ca) = SoftToken::new(false).unwrap();
-    let credential = key
-        .do_registration(url::Url::parse(&pi.origin()).unwrap(), options)
-        .unwrap();
-    let clientdata = data_encoding::BASE64URL_NOPAD.encode(&credential.response.client_data_json);
-    let regdata = data_encoding::BASE64URL_NOPAD.encode(&credential.response.attestation_object);
-    let form = [
-        ("type", "webauthn"),
-        ("user", user.as_str()),
-        ("realm", pi.realm.as_str()),
-        ("serial", serial.as_str()),
-        ("transaction_id", transaction.as_str()),
-        ("clientdata", clientdata.as_str()),
-        ("regdata", regdata.as_str()),
-    ];
-    let refused = pi.call(reqwest::Method::POST, "/token/init", &form).await;
-    assert_eq!(refused["result"]["status"], false, "{refused}");
-    assert_eq!(
-        pi.token(&user, &serial).await["rollout_state"],
-        "clientwait"
-    );
 }
