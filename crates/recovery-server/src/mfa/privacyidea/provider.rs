@@ -325,7 +325,7 @@ impl MfaProvider for PrivacyIdeaProvider {
             })
             .ok_or(ProviderError::RegistrationInvalid)?;
         let enrolment = webauthn::enrolment(credential)?;
-        if enrolment.origin != self.origin {
+        if !webauthn::same_origin(&enrolment.origin, &self.origin) {
             return Err(SecurityKeyError::WrongOrigin.into());
         }
         let name = if name.trim().is_empty() {

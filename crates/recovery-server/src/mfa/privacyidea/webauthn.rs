@@ -78,6 +78,17 @@ pub fn creation_options(request: &Value) -> Result<CreationChallengeResponse, Pr
     })
 }
 
+/// Whether the origin a client wrote equals ours. Clients differ in form (browsers write
+/// `https://host`, webauthn-authenticator-rs a URL with a trailing slash), so the scheme, host
+/// and port are compared; the client's own text is what goes into the `Origin` header, since
+/// privacyIDEA compares that header with `clientDataJSON` exactly.
+pub fn same_origin(client: &str, ours: &str) -> bool {
+    match (url::Url::parse(client), url::Url::parse(ours)) {
+        (Ok(client), Ok(ours)) => client.origin() == ours.origin() && client.path() == "/",
+        _ => false,
+    }
+}
+
 /// What step 2 sends: `clientdata`, `regdata` (base64url) and the origin in `clientDataJSON`.
 pub struct Enrolment {
     pub clientdata: String,
@@ -121,6 +132,16 @@ mod tests {
         assert_eq!(options.rp.id, "recovery.example.org");
         assert_eq!(options.challenge.len(), 32);
         assert_eq!(options.pub_key_cred_params.len(), 2);
+    }
+
+    #[test]
+    fn origins_compare_by_scheme_host_and_port() {
+        let ours = "https://recovery.example.org";
+        assert!(same_origin("https://recovery.example.org/", ours));
+        assert!(same_origin("https://recovery.example.org", ours));
+        assert!(!same_origin("https://evil.example.org", ours));
+        assert!(!same_origin("http://recovery.example.org", ours));
+        assert!(!same_origin("https://recovery.example.org:8443", ours));
     }
 
     #[test]

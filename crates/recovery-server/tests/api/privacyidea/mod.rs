@@ -276,6 +276,9 @@ async fn a_new_phone_gets_a_new_totp_and_the_lost_one_is_disabled(backend: Backe
     let code = otp::hotp(&key, otp::totp_step(now));
     let signed_in = service.sign_in_with_passcode(&user, PASSWORD, &code).await;
     assert_eq!(signed_in.status(), StatusCode::CREATED);
+    // That sign-in ended the older session.
+    let signed_in: Value = signed_in.json().await.unwrap();
+    let token = signed_in["token"].as_str().unwrap().to_owned();
 
     let texted = service
         .post_with(
