@@ -6,7 +6,7 @@
 //! encryption and audit keys, and a passwd-style users file that the tests append their people
 //! to. `pi-manage` creates the keys, tables and two local admins; gunicorn serves it on a free
 //! port on 127.0.0.1; `privacyidea_seed.py` then adds the resolver, realm and policies over
-//! REST. [`PrivacyIdea`] stops the server and deletes its directory when dropped, so also
+//! REST, JWTs of 10 seconds (so the tests see the service sign in again) and an API client. [`PrivacyIdea`] stops the server and deletes its directory when dropped, so also
 //! when the tests fail. Directories left by a killed xtask are removed by the next start.
 
 use std::env;
@@ -115,6 +115,10 @@ impl PrivacyIdea {
             ),
             ("RECOVERY_TEST_PRIVACYIDEA_REALM", REALM.to_owned()),
             ("RECOVERY_TEST_PRIVACYIDEA_RP_ID", RP_ID.to_owned()),
+            (
+                "RECOVERY_TEST_PRIVACYIDEA_API_KEY_FILE",
+                self.dir.join("api.key").display().to_string(),
+            ),
             (
                 "RECOVERY_TEST_PRIVACYIDEA_USERS",
                 self.users_file().display().to_string(),
@@ -238,7 +242,8 @@ impl PrivacyIdea {
                 .arg(&script)
                 .args([&self.url(), "admin", &self.password, REALM])
                 .arg(self.users_file())
-                .args([SERVICE_ADMIN, RP_ID]),
+                .args([SERVICE_ADMIN, RP_ID])
+                .arg(self.dir.join("api.key")),
             "python seed.py (resolver, realm, policies)",
         )
         .context("cannot seed privacyIDEA")

@@ -1,7 +1,12 @@
 //! privacyIDEA's REST API as the service's admin. The admin signs in with `POST /auth` and
 //! sends the JWT raw (no `Bearer`) in `PI-Authorization`; when privacyIDEA says it expired
-//! (4304/4305) the client signs in again once and repeats the call. With a 3.14 API client
-//! key it sends `X-API-Key` instead and never signs in.
+//! (4304/4305) the client signs in again once and repeats the call.
+//!
+//! A 3.14 API client key goes in `X-API-Key` on every request as well. In 3.14 that header
+//! *identifies* the calling application (privacyIDEA's audit, `last_used_at`, and what
+//! `/validate/...` endpoints gate on API clients); it does not authenticate an admin, so the
+//! admin's JWT is still needed (read in privacyIDEA 3.14's `api/before_after.py`
+//! `identify_api_client` and `api/auth.py` `check_auth_token`).
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,14 +21,11 @@ use super::{
     error::PiError,
 };
 
-enum Credentials {
-    Password { user: String, password: Secret },
-    ApiKey(Secret),
-}
-
-/// The admin's credentials and its current JWT (shared by clones).
+/// The admin's credentials, its current JWT (shared by clones) and the API client key.
 struct AdminAuth {
-    credentials: Credentials,
+    user: String,
+    password: Secret,
+    api_key: Option<Secret>,
     jwt: Mutex<Option<Secret>>,
 }
 
@@ -70,19 +72,20 @@ impl PiClient {
         let http = builder
             .build()
             .map_err(|e| PrivacyIdeaConfigError::Http(e.to_string()))?;
-        let credentials = match (&config.api_key, &config.admin_password) {
-            (Some(key), _) if !key.expose().is_empty() => Credentials::ApiKey(key.clone()),
-            (_, Some(password)) => Credentials::Password {
-                user: config.admin_user.clone(),
-                password: password.clone(),
-            },
-            _ => return Err(PrivacyIdeaConfigError::NoCredentials),
-        };
+        let password = config
+            .admin_password
+            .clone()
+            .ok_or(PrivacyIdeaConfigError::NoCredentials)?;
         Ok(Self {
             http,
             base: config.endpoint()?,
             auth: Arc::new(AdminAuth {
-                credentials,
+                user: config.admin_user.clone(),
+                password,
+                api_key: config
+                    .api_key
+                    .clone()
+                    .filter(|key| !key.expose().is_empty()),
                 jwt: Mutex::new(None),
             }),
         })
@@ -105,9 +108,7 @@ impl PiClient {
     ) -> Result<Answer, PiError> {
         let first = self.try_admin(method.clone(), segments, &call, false).await;
         match first {
-            Err(PiError::SessionExpired)
-                if matches!(self.auth.credentials, Credentials::Password { .. }) =>
-            {
+            Err(PiError::SessionExpired) => {
                 tracing::info!("privacyIDEA admin session expired; signing in again");
                 self.try_admin(method, segments, &call, true).await
             }
@@ -122,14 +123,10 @@ impl PiClient {
         call: &Call<'_>,
         fresh: bool,
     ) -> Result<Answer, PiError> {
-        let request = self.request(method, segments, call);
-        let request = match &self.auth.credentials {
-            Credentials::ApiKey(key) => request.header("X-API-Key", key.expose()),
-            Credentials::Password { .. } => {
-                let jwt = self.jwt(fresh).await?;
-                request.header("PI-Authorization", jwt.expose())
-            }
-        };
+        let jwt = self.jwt(fresh).await?;
+        let request = self
+            .request(method, segments, call)
+            .header("PI-Authorization", jwt.expose());
         send(request).await
     }
 
@@ -154,6 +151,9 @@ impl PiClient {
         if let Some(origin) = call.origin {
             request = request.header(reqwest::header::ORIGIN, origin);
         }
+        if let Some(key) = &self.auth.api_key {
+            request = request.header("X-API-Key", key.expose());
+        }
         request
     }
 
@@ -163,11 +163,15 @@ impl PiClient {
         if let (Some(jwt), false) = (current.as_ref(), fresh) {
             return Ok(jwt.clone());
         }
-        let Credentials::Password { user, password } = &self.auth.credentials else {
-            return Err(PiError::WrongCredentials);
+        let form = [
+            ("username", self.auth.user.as_str()),
+            ("password", self.auth.password.expose()),
+        ];
+        let call = Call {
+            form: &form,
+            ..Call::default()
         };
-        let form = [("username", user.as_str()), ("password", password.expose())];
-        let answer = send(self.http.post(self.url(&["auth"])).form(&form)).await?;
+        let answer = send(self.request(Method::POST, &["auth"], &call)).await?;
         let jwt = answer.value["token"]
             .as_str()
             .filter(|t| !t.is_empty())

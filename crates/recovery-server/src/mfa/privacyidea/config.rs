@@ -17,11 +17,10 @@ pub struct PrivacyIdeaConfig {
     /// The privacyIDEA realm the people are in.
     pub realm: String,
     /// A local privacyIDEA admin (`pi-manage admin add`) limited by an admin policy.
-    #[serde(default)]
     pub admin_user: String,
-    #[serde(default)]
     pub admin_password: Option<Secret>,
-    /// privacyIDEA 3.14 API client key (`X-API-Key`), instead of the admin's password.
+    /// A privacyIDEA 3.14 API client key, sent as `X-API-Key` beside the admin's JWT: it names
+    /// this service to privacyIDEA (audit, `last_used_at`); it does not replace the admin.
     #[serde(default)]
     pub api_key: Option<Secret>,
     /// A PEM file with the CA that signed privacyIDEA's TLS certificate, when it is private.
@@ -63,7 +62,7 @@ pub enum PrivacyIdeaConfigError {
     InsecureBaseUrl,
     #[error("privacyidea.{0} is empty")]
     Missing(&'static str),
-    #[error("privacyidea needs admin_user + admin_password or api_key")]
+    #[error("privacyidea needs admin_user and admin_password (an api_key does not replace them)")]
     NoCredentials,
     #[error(
         "privacyidea.webauthn_origin must be an https origin such as https://recovery.example.org"
@@ -100,11 +99,7 @@ impl PrivacyIdeaConfig {
                 .admin_password
                 .as_ref()
                 .is_some_and(|p| !p.expose().is_empty());
-        let has_key = self
-            .api_key
-            .as_ref()
-            .is_some_and(|k| !k.expose().is_empty());
-        if !has_password && !has_key {
+        if !has_password {
             return Err(PrivacyIdeaConfigError::NoCredentials);
         }
         if self.timeout_seconds == 0 {

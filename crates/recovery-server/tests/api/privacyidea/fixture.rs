@@ -34,7 +34,7 @@ pub struct Pi {
     pub http: reqwest::Client,
 }
 
-fn var(name: &str) -> String {
+pub fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!(
             "privacyIDEA tests need {name}; `cargo xtask test` installs and starts a private \

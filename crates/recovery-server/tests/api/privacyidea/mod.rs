@@ -3,6 +3,7 @@
 //! Each test adds its own people to privacyIDEA's users file and to the directory, so tests
 //! running at once never share a person. Without that server these tests fail and say so.
 
+mod admin_session;
 mod fixture;
 mod security_keys;
 
