@@ -44,9 +44,10 @@ pub fn var(name: &str) -> String {
 }
 
 pub fn pi() -> Pi {
+    let url = var("RECOVERY_TEST_PRIVACYIDEA_URL");
     let password_file = var("RECOVERY_TEST_PRIVACYIDEA_PASSWORD_FILE");
     Pi {
-        url: var("RECOVERY_TEST_PRIVACYIDEA_URL"),
+        url,
         admin: var("RECOVERY_TEST_PRIVACYIDEA_ADMIN"),
         password: std::fs::read_to_string(password_file)
             .unwrap()

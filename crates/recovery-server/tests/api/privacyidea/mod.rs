@@ -17,6 +17,7 @@ use crate::{
 use fixture::{devices, hotp_code, pi, remove, session, PASSWORD};
 use recovery_api::Secret;
 use recovery_server::{
+    clock::Clock as _,
     config::ProviderKind,
     otp::{self, OtpSecret},
 };
@@ -64,7 +65,10 @@ async fn devices_come_from_privacyidea_and_a_bypass_code_works_once(backend: Bac
         )
         .await
         .unwrap();
-    let code = service.bypass_code(&token).await;
+    let issued = service.post_with("/v1/me/bypass-codes", &token).await;
+    assert_eq!(issued.status(), StatusCode::CREATED);
+    let issued: Value = issued.json().await.unwrap();
+    let code = issued["code"].as_str().unwrap().to_owned();
     assert_eq!(code.len(), 9);
     let registrations: Vec<Value> = pi
         .tokens(&user)
@@ -76,6 +80,36 @@ async fn devices_come_from_privacyidea_and_a_bypass_code_works_once(backend: Bac
     assert!(registrations
         .iter()
         .all(|t| t["info"]["validity_period_end"].is_string()));
+    // The code stops working at privacyIDEA when the person is told it does (to the minute,
+    // privacyIDEA's precision), within the configured 10 minutes.
+    let expires_at = time::OffsetDateTime::parse(
+        issued["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let ends = registrations
+        .iter()
+        .map(|t| {
+            t["info"]["validity_period_end"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect::<Vec<_>>();
+    let expected = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}+0000",
+        expires_at.year(),
+        u8::from(expires_at.month()),
+        expires_at.day(),
+        expires_at.hour(),
+        expires_at.minute()
+    );
+    assert!(ends.contains(&expected), "{ends:?} vs {expires_at}");
+    let left = expires_at - service.app.clock.now();
+    assert!(
+        left <= time::Duration::minutes(10) && left > time::Duration::minutes(8),
+        "{left}"
+    );
     assert_eq!(
         devices(&service, &token).await.len(),
         2,
