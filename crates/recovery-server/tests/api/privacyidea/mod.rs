@@ -17,7 +17,6 @@ use crate::{
 use fixture::{devices, hotp_code, pi, remove, session, PASSWORD};
 use recovery_api::Secret;
 use recovery_server::{
-    clock::Clock as _,
     config::ProviderKind,
     otp::{self, OtpSecret},
 };
