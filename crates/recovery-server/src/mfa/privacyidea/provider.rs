@@ -196,8 +196,11 @@ impl MfaProvider for PrivacyIdeaProvider {
         phone_id: &str,
         now: OffsetDateTime,
     ) -> Result<Activation, ProviderError> {
-        let (old, _) = self.owned(person, phone_id).await?;
-        if !old.tokentype.eq_ignore_ascii_case("totp") {
+        let (old, device) = self.owned(person, phone_id).await?;
+        // A phone already replaced (disabled) gets no second key: one live key per phone.
+        if !old.tokentype.eq_ignore_ascii_case("totp")
+            || device.status != AuthenticatorStatus::Active
+        {
             return Err(ProviderError::NotFound);
         }
         let form = [

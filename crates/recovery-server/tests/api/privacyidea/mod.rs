@@ -298,7 +298,13 @@ async fn a_new_phone_gets_a_new_totp_and_the_lost_one_is_disabled(backend: Backe
         false,
         "the lost phone"
     );
+    // One live key per phone: the replaced phone gets no second one, and nothing is enrolled.
+    let twice = service
+        .post_with(&format!("/v1/me/phones/{old}/activation"), &token)
+        .await;
+    expect_problem(twice, 404, "not_found").await;
     let tokens = pi.tokens(&user).await;
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
     let new = tokens.iter().find(|t| t["serial"] != old.as_str()).unwrap();
     assert_eq!(
         (new["tokentype"].clone(), new["active"].clone()),
