@@ -5,7 +5,7 @@
 //! - [`config`]: the `[privacyidea]` section.
 //! - [`client`], [`envelope`], [`error`]: the admin's REST calls, privacyIDEA's answer
 //!   envelope, and its numeric error codes as [`PiError`].
-//! - `tokens`, `bypass_codes`, `webauthn`, `provider`: the flows.
+//! - `tokens`, `bypass_codes`, `webauthn`, `security_keys`, `provider`: the flows.
 
 pub mod client;
 pub mod config;
@@ -14,6 +14,7 @@ pub mod error;
 
 mod bypass_codes;
 mod provider;
+mod security_keys;
 mod tokens;
 mod webauthn;
 

@@ -23,7 +23,6 @@ use super::{
     config::PrivacyIdeaConfig,
     error::PiError,
     tokens::{self, PiToken},
-    webauthn,
 };
 use crate::{
     config::DevicePolicy,
@@ -33,7 +32,6 @@ use crate::{
         MfaProvider, Passcode, PendingPhone, PhoneCheck, ProviderError,
     },
     phone_number::E164Number,
-    security_key::SecurityKeyError,
     storage::UnitOfWork,
 };
 
@@ -42,9 +40,10 @@ const TEXTED_LINKS: &str = "texting an activation link; show the QR code and sca
 
 #[derive(Debug, Clone)]
 pub struct PrivacyIdeaProvider {
-    client: PiClient,
-    realm: String,
-    origin: String,
+    pub(super) client: PiClient,
+    pub(super) realm: String,
+    /// The origin security keys must report (`webauthn_origin`).
+    pub(super) origin: String,
     policy: DevicePolicy,
 }
 
@@ -59,7 +58,7 @@ impl PrivacyIdeaProvider {
     }
 
     /// The person's token with this serial, as a device; someone else's is `NotFound`.
-    async fn owned(
+    pub(super) async fn owned(
         &self,
         person: &Person,
         serial: &str,
@@ -272,44 +271,15 @@ impl MfaProvider for PrivacyIdeaProvider {
         Err(ProviderError::ActivationInvalid)
     }
 
-    /// Step 1 of privacyIDEA's WebAuthn enrolment: a token waiting in `clientwait`.
     async fn start_security_key_registration(
         &self,
         _work: &mut UnitOfWork,
         person: &Person,
         _now: OffsetDateTime,
     ) -> Result<RegistrationStarted, ProviderError> {
-        let form = [
-            ("type", "webauthn"),
-            ("user", person.username.as_str()),
-            ("realm", self.realm.as_str()),
-        ];
-        let answer = self
-            .client
-            .admin(
-                Method::POST,
-                &["token", "init"],
-                Call {
-                    form: &form,
-                    ..Call::default()
-                },
-            )
-            .await?;
-        let request = &answer.detail["webAuthnRegisterRequest"];
-        let serial = request["serialNumber"].as_str().unwrap_or_default();
-        let transaction = request["transaction_id"]
-            .as_str()
-            .or_else(|| answer.detail["transaction_id"].as_str())
-            .unwrap_or_default();
-        let options = webauthn::creation_options(request)?;
-        Ok(RegistrationStarted {
-            id: webauthn::registration_id(serial, transaction),
-            options,
-            origin: self.origin.clone(),
-        })
+        self.start_key(person).await
     }
 
-    /// Step 2, for the person's own pending token only, with the `Origin` header.
     async fn finish_security_key_registration(
         &self,
         _work: &mut UnitOfWork,
@@ -319,54 +289,8 @@ impl MfaProvider for PrivacyIdeaProvider {
         credential: &RegisterPublicKeyCredential,
         _now: OffsetDateTime,
     ) -> Result<Authenticator, ProviderError> {
-        let (serial, transaction) = webauthn::split_registration_id(registration_id)
-            .ok_or(ProviderError::RegistrationInvalid)?;
-        let pending = tokens::owned(&self.client, &person.username, &self.realm, serial)
-            .await?
-            .filter(|t| {
-                t.tokentype.eq_ignore_ascii_case("webauthn") && t.rollout_state == "clientwait"
-            })
-            .ok_or(ProviderError::RegistrationInvalid)?;
-        let enrolment = webauthn::enrolment(credential)?;
-        if !webauthn::same_origin(&enrolment.origin, &self.origin) {
-            return Err(SecurityKeyError::WrongOrigin.into());
-        }
-        let name = if name.trim().is_empty() {
-            "Security key"
-        } else {
-            name.trim()
-        };
-        let form = [
-            ("type", "webauthn"),
-            ("user", person.username.as_str()),
-            ("realm", self.realm.as_str()),
-            ("serial", pending.serial.as_str()),
-            ("transaction_id", transaction),
-            ("clientdata", enrolment.clientdata.as_str()),
-            ("regdata", enrolment.regdata.as_str()),
-            ("description", name),
-        ];
-        let call = Call {
-            form: &form,
-            origin: Some(&enrolment.origin),
-            ..Call::default()
-        };
-        match self
-            .client
-            .admin(Method::POST, &["token", "init"], call)
+        self.finish_key(person, registration_id, name, credential)
             .await
-        {
-            Ok(_) => {}
-            Err(PiError::Refused {
-                code, ref message, ..
-            }) => {
-                tracing::info!(code, %message, "privacyIDEA refused the security key's answer");
-                return Err(SecurityKeyError::InvalidCredential.into());
-            }
-            Err(error) => return Err(error.into()),
-        }
-        let (_, device) = self.owned(person, serial).await?;
-        Ok(device)
     }
 
     async fn rename_authenticator(
