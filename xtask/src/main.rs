@@ -11,6 +11,7 @@ mod bench_app;
 mod bundle;
 mod e2e;
 mod postgres;
+mod privacyidea;
 mod run;
 mod system_packages;
 mod test;
@@ -36,6 +37,9 @@ Commands:
                           the .deb package check; the end-to-end suite.
   api-fuzz                Schemathesis (pinned, from PyPI into a virtual environment under the
                           target directory) with every check against `serve --demo`.
+  privacyidea [-- ARGS]   The privacyIDEA provider's tests alone, against the private
+                          privacyIDEA 3.14 and PostgreSQL that `test` also starts (cargo test
+                          -p recovery-server --test api ARGS; ARGS default to `privacyidea`).
   e2e                     The end-to-end suite alone: the built app over WebDriver under Xvfb.
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
   screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
@@ -74,6 +78,7 @@ fn try_main(args: &[String]) -> Result<()> {
         "bench" => bench::run(rest),
         "bundle" => bundle::run(strip_separator(rest)),
         "api-fuzz" => api_fuzz::run(),
+        "privacyidea" => privacyidea::run_tests(strip_separator(rest)),
         "e2e" => e2e::run(None),
         "screenshots" => e2e::run(Some(Path::new("docs/screenshots"))),
         "help" | "-h" | "--help" => {
@@ -82,7 +87,7 @@ fn try_main(args: &[String]) -> Result<()> {
         }
         other => {
             eprint!("{USAGE}");
-            bail!("unknown command `{other}`; the commands are: run, test, api-fuzz, e2e, bundle, screenshots, bench, help")
+            bail!("unknown command `{other}`; the commands are: run, test, api-fuzz, privacyidea, e2e, bundle, screenshots, bench, help")
         }
     }
 }
@@ -106,7 +111,6 @@ fn strip_separator(args: &[String]) -> &[String] {
 
 /// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI keeps it outside the clone),
 /// else `target/` in the workspace.
-#[allow(dead_code)]
 fn target_dir() -> PathBuf {
     env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }

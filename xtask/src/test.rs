@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
+use crate::privacyidea::PrivacyIdea;
 use crate::{api_fuzz, bundle, cargo, e2e, run_command, system_packages, ui};
 
 /// The environment variable that tells the tests where PostgreSQL is: a superuser URL; each test
@@ -51,14 +52,22 @@ pub fn run() -> Result<()> {
     step(4, || {
         // Stopped when dropped, whether the tests pass, fail or panic.
         let cluster = Cluster::start().context("cannot start the test PostgreSQL cluster")?;
+        let privacyidea = PrivacyIdea::start(&crate::target_dir())
+            .context("cannot start the test privacyIDEA server")?;
         let mut cmd = cargo();
         cmd.env(POSTGRES_URL_VAR, cluster.url())
+            .envs(privacyidea.env())
             .args(["test", "--workspace"]);
         if locked {
             cmd.arg("--locked");
         }
         run_command(&mut cmd)?;
-        postgres = cluster.description();
+        postgres = format!(
+            "{} (privacyIDEA: {})",
+            cluster.description(),
+            privacyidea.description()
+        );
+        privacyidea.stop()?;
         cluster.stop()
     })?;
 

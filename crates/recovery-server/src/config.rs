@@ -11,9 +11,14 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    mfa::duo::client::DuoConfig, notify::NotifyConfig, recovery_pin::PinPolicy,
-    security_key::SecurityKeyPolicy, sending_caps::SendingLimits, slow_hash::HashCost,
-    telephony::TelephonyConfig, throttle::ThrottlePolicy,
+    mfa::{duo::client::DuoConfig, privacyidea::PrivacyIdeaConfig},
+    notify::NotifyConfig,
+    recovery_pin::PinPolicy,
+    security_key::SecurityKeyPolicy,
+    sending_caps::SendingLimits,
+    slow_hash::HashCost,
+    telephony::TelephonyConfig,
+    throttle::ThrottlePolicy,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,6 +41,8 @@ pub struct Config {
     pub provider: ProviderKind,
     /// Duo's API host and keys, with `provider = "duo"`.
     pub duo: Option<DuoConfig>,
+    /// privacyIDEA's URL, realm and admin credentials, with `provider = "privacyidea"`.
+    pub privacyidea: Option<PrivacyIdeaConfig>,
     /// How verification calls and texts go out.
     pub telephony: TelephonyConfig,
     pub devices: DevicePolicy,
@@ -74,6 +81,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             provider: ProviderKind::Builtin,
             duo: None,
+            privacyidea: None,
             telephony: TelephonyConfig::default(),
             devices: DevicePolicy::default(),
             recovery_pin: PinPolicy::default(),
@@ -168,6 +176,9 @@ pub enum ProviderKind {
     Builtin,
     /// Devices in Duo, through its Admin API and Auth API.
     Duo,
+    /// Tokens in privacyIDEA 3.x, through its REST API.
+    #[serde(rename = "privacyidea")]
+    PrivacyIdea,
 }
 
 /// Who the person calls when self-service cannot help; shown in every notification.

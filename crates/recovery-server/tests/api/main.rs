@@ -26,6 +26,7 @@ mod landlines;
 mod openapi;
 mod outbox;
 mod phone_app;
+mod privacyidea;
 mod recovery_pin;
 mod removal;
 mod security_keys;
