@@ -206,7 +206,7 @@ impl Pi {
             phones: Vec::new(),
             date_of_birth: time::macros::date!(1985 - 12 - 10),
             password: PasswordSource::Plain(Secret::new(PASSWORD)),
-            recovery_pin: Secret::new(PIN),
+            recovery_pin: Some(Secret::new(PIN)),
         };
         service
             .app
