@@ -11,6 +11,7 @@ mod bench_app;
 mod bundle;
 mod e2e;
 mod postgres;
+mod privacyidea;
 mod run;
 mod slapd;
 mod system_packages;
@@ -37,6 +38,9 @@ Commands:
                           the .deb package check; the end-to-end suite.
   api-fuzz                Schemathesis (pinned, from PyPI into a virtual environment under the
                           target directory) with every check against `serve --demo`.
+  privacyidea [-- ARGS]   The privacyIDEA provider's tests alone, against the private
+                          privacyIDEA 3.14 and PostgreSQL that `test` also starts (cargo test
+                          -p recovery-server --test api ARGS; ARGS default to `privacyidea`).
   with-ldap -- CMD...      Run CMD with the test OpenLDAP slapd started and RECOVERY_TEST_LDAP_*
                           set, then stop it (e.g. `cargo xtask with-ldap -- cargo test -p
                           recovery-server --test api ldap`).
@@ -78,6 +82,7 @@ fn try_main(args: &[String]) -> Result<()> {
         "bench" => bench::run(rest),
         "bundle" => bundle::run(strip_separator(rest)),
         "api-fuzz" => api_fuzz::run(),
+        "privacyidea" => privacyidea::run_tests(strip_separator(rest)),
         "with-ldap" => with_ldap(strip_separator(rest)),
         "e2e" => e2e::run(None),
         "screenshots" => e2e::run(Some(Path::new("docs/screenshots"))),
@@ -87,7 +92,7 @@ fn try_main(args: &[String]) -> Result<()> {
         }
         other => {
             eprint!("{USAGE}");
-            bail!("unknown command `{other}`; the commands are: run, test, api-fuzz, with-ldap, e2e, bundle, screenshots, bench, help")
+            bail!("unknown command `{other}`; the commands are: run, test, api-fuzz, privacyidea, with-ldap, e2e, bundle, screenshots, bench, help")
         }
     }
 }
@@ -122,7 +127,6 @@ fn strip_separator(args: &[String]) -> &[String] {
 
 /// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI keeps it outside the clone),
 /// else `target/` in the workspace.
-#[allow(dead_code)]
 fn target_dir() -> PathBuf {
     env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
+use crate::privacyidea::PrivacyIdea;
 use crate::slapd::Slapd;
 use crate::{api_fuzz, bundle, cargo, e2e, run_command, system_packages, ui};
 
@@ -52,9 +53,12 @@ pub fn run() -> Result<()> {
     step(4, || {
         // Stopped when dropped, whether the tests pass, fail or panic.
         let cluster = Cluster::start().context("cannot start the test PostgreSQL cluster")?;
+        let privacyidea = PrivacyIdea::start(&crate::target_dir())
+            .context("cannot start the test privacyIDEA server")?;
         let slapd = Slapd::start().context("cannot start the test OpenLDAP slapd")?;
         let mut cmd = cargo();
         cmd.env(POSTGRES_URL_VAR, cluster.url())
+            .envs(privacyidea.env())
             .envs(slapd.env())
             .args(["test", "--workspace"]);
         if locked {
@@ -62,11 +66,13 @@ pub fn run() -> Result<()> {
         }
         run_command(&mut cmd)?;
         postgres = format!(
-            "{}; LDAP tests on {}",
+            "{} (privacyIDEA: {}; LDAP tests on {})",
             cluster.description(),
+            privacyidea.description(),
             slapd.description()
         );
         slapd.stop()?;
+        privacyidea.stop()?;
         cluster.stop()
     })?;
 

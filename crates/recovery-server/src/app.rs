@@ -18,6 +18,7 @@ use crate::{
     mfa::{
         builtin::{BuiltinParts, BuiltinProvider},
         duo::{client::DuoClients, DuoProvider},
+        privacyidea::{client::PiClient, PrivacyIdeaProvider},
         MfaProvider,
     },
     notify::{Notifier, NotifyConfig, OutboxNotifier, SmtpNotifier},
@@ -99,6 +100,13 @@ pub enum StartError {
     DuoMissing,
     #[error(transparent)]
     Duo(#[from] crate::mfa::duo::client::DuoConfigError),
+    #[error(
+        "provider = \"privacyidea\" needs a [privacyidea] section with base_url, realm, \
+         admin credentials and webauthn_origin"
+    )]
+    PrivacyIdeaMissing,
+    #[error(transparent)]
+    PrivacyIdea(#[from] crate::mfa::privacyidea::PrivacyIdeaConfigError),
     #[error(
         "{0}.kind is \"outbox\": outside demo mode the service would keep notices, calls and \
          texts in its database instead of sending them. Configure a real {0} kind, run \
@@ -187,6 +195,17 @@ impl App {
                     DuoProvider::new(DuoClients::new(duo)?, db.clone(), config.devices.clone());
                 provider.sync_clock().await;
                 Arc::new(provider)
+            }
+            ProviderKind::PrivacyIdea => {
+                let pi = config
+                    .privacyidea
+                    .as_ref()
+                    .ok_or(StartError::PrivacyIdeaMissing)?;
+                Arc::new(PrivacyIdeaProvider::new(
+                    PiClient::new(pi)?,
+                    pi,
+                    config.devices.clone(),
+                ))
             }
         };
         let hr_facts = HrFacts::new(db.clone(), sealing);

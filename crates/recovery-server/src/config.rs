@@ -11,9 +11,15 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    directory::ldap::LdapConfig, mfa::duo::client::DuoConfig, notify::NotifyConfig,
-    recovery_pin::PinPolicy, security_key::SecurityKeyPolicy, sending_caps::SendingLimits,
-    slow_hash::HashCost, telephony::TelephonyConfig, throttle::ThrottlePolicy,
+    directory::ldap::LdapConfig,
+    mfa::{duo::client::DuoConfig, privacyidea::PrivacyIdeaConfig},
+    notify::NotifyConfig,
+    recovery_pin::PinPolicy,
+    security_key::SecurityKeyPolicy,
+    sending_caps::SendingLimits,
+    slow_hash::HashCost,
+    telephony::TelephonyConfig,
+    throttle::ThrottlePolicy,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +44,8 @@ pub struct Config {
     pub provider: ProviderKind,
     /// Duo's API host and keys, with `provider = "duo"`.
     pub duo: Option<DuoConfig>,
+    /// privacyIDEA's URL, realm and admin credentials, with `provider = "privacyidea"`.
+    pub privacyidea: Option<PrivacyIdeaConfig>,
     /// How verification calls and texts go out.
     pub telephony: TelephonyConfig,
     pub devices: DevicePolicy,
@@ -77,6 +85,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             provider: ProviderKind::Builtin,
             duo: None,
+            privacyidea: None,
             telephony: TelephonyConfig::default(),
             devices: DevicePolicy::default(),
             recovery_pin: PinPolicy::default(),
@@ -189,6 +198,9 @@ pub enum ProviderKind {
     Builtin,
     /// Devices in Duo, through its Admin API and Auth API.
     Duo,
+    /// Tokens in privacyIDEA 3.x, through its REST API.
+    #[serde(rename = "privacyidea")]
+    PrivacyIdea,
 }
 
 /// Who the person calls when self-service cannot help; shown in every notification.

@@ -64,7 +64,10 @@ async fn import_facts(app: &App, args: FactsImportArgs) -> anyhow::Result<()> {
         detail: json!({ "people": facts.len() }),
     };
     app.audit.record(app.clock.now(), record).await?;
-    println!("Imported the dates of birth of {} people.", facts.len());
+    match facts.len() {
+        1 => println!("Imported the date of birth of 1 person."),
+        n => println!("Imported the dates of birth of {n} people."),
+    }
     Ok(())
 }
 

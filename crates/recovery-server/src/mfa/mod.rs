@@ -7,6 +7,7 @@
 pub mod builtin;
 mod bypass_code;
 pub mod duo;
+pub mod privacyidea;
 
 use async_trait::async_trait;
 use recovery_api::{

@@ -16,6 +16,7 @@ on_both_databases!(
     help_desk_bypass_code_unlock_and_audit_export,
     kiosk_token_enrolls_a_kiosk,
     tokens_import_gives_people_their_hardware_tokens,
+    recovery_pin_clear_and_facts_import,
 );
 
 async fn admin(service: &TestService, args: &[&str]) -> Output {
@@ -252,6 +253,105 @@ async fn tokens_import_gives_people_their_hardware_tokens(backend: Backend) {
     assert_eq!(
         tokens, 2,
         "grace's demo token and T-42; nothing from the bad files"
+    );
+    service.stop().await;
+}
+
+async fn recovery_pin_clear_and_facts_import(backend: Backend) {
+    let service = TestService::start(backend).await;
+    let cleared = stdout(
+        &admin(
+            &service,
+            &[
+                "recovery-pin",
+                "clear",
+                "ADA",
+                "--reason",
+                "forgotten, ticket 4711",
+            ],
+        )
+        .await,
+    );
+    assert!(
+        cleared.contains("Cleared the recovery PIN of `ADA`"),
+        "{cleared}"
+    );
+    let refused = service.sign_in(ADA, ADA_PASSWORD, ADA_DOB, "246810").await;
+    expect_problem(refused, 401, "verification_failed").await;
+    let again = stdout(
+        &admin(
+            &service,
+            &["recovery-pin", "clear", "ada", "--reason", "again"],
+        )
+        .await,
+    );
+    assert!(
+        again.contains("has no recovery PIN; nothing was changed"),
+        "{again}"
+    );
+    for args in [
+        &["recovery-pin", "clear", "nobody", "--reason", "typo"][..],
+        &["recovery-pin", "clear", "ada", "--reason", " "][..],
+        &["recovery-pin", "clear", "ada"][..],
+    ] {
+        let output = admin(&service, args).await;
+        assert!(!output.status.success(), "{args:?} must fail");
+    }
+    let audit = service.audit().await;
+    let clears: Vec<_> = audit
+        .iter()
+        .filter(|r| r.event == "recovery_pin_cleared")
+        .collect();
+    assert_eq!(clears.len(), 1);
+    assert_eq!(clears[0].detail["reason"], "forgotten, ticket 4711");
+    assert_eq!(clears[0].client, "the help desk");
+
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.csv");
+    std::fs::write(
+        &facts,
+        "username,date_of_birth,department\nada,1985-12-11,Maths\n",
+    )
+    .unwrap();
+    let out = stdout(
+        &admin(
+            &service,
+            &["directory", "facts", "import", facts.to_str().unwrap()],
+        )
+        .await,
+    );
+    assert!(
+        out.contains("Imported the date of birth of 1 person."),
+        "{out}"
+    );
+    let stored = service.app.hr_facts.date_of_birth(ADA).await.unwrap();
+    assert_eq!(stored, Some(time::macros::date!(1985 - 12 - 11)));
+    let raw: String = sqlx::query("SELECT date_of_birth FROM hr_facts WHERE username = 'ada'")
+        .fetch_one(service.app.db.pool())
+        .await
+        .unwrap()
+        .try_get("date_of_birth")
+        .unwrap();
+    assert!(!raw.contains("1985"), "sealed at rest");
+
+    let secret = dir.path().join("secret.csv");
+    std::fs::write(
+        &secret,
+        "username,date_of_birth,password\nada,1970-01-01,hunter2\n",
+    )
+    .unwrap();
+    let output = admin(
+        &service,
+        &["directory", "facts", "import", secret.to_str().unwrap()],
+    )
+    .await;
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must not hold secrets"));
+    let unchanged = service.app.hr_facts.date_of_birth(ADA).await.unwrap();
+    assert_eq!(
+        unchanged,
+        Some(time::macros::date!(1985 - 12 - 11)),
+        "nothing changed"
     );
     service.stop().await;
 }

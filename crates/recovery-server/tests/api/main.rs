@@ -29,6 +29,7 @@ mod ldap_http;
 mod openapi;
 mod outbox;
 mod phone_app;
+mod privacyidea;
 mod recovery_pin;
 mod removal;
 mod security_keys;
