@@ -191,7 +191,7 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
         ),
         E::Misconfigured => Problem::new(
             ErrorCode::ServiceMisconfigured,
-            "The recovery service cannot reach your organisation's MFA system as it is set up. Call the help desk; nothing was changed.",
+            "The recovery service cannot work with your organisation's directory or MFA system as they are set up. Call the help desk; nothing was changed.",
         ),
         E::Unavailable(_) => Problem::new(
             ErrorCode::Unavailable,
