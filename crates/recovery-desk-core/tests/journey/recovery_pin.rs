@@ -52,10 +52,20 @@ async fn a_passcode_session_changes_the_pin_and_the_new_one_signs_in() {
     assert!(!view.contains(NEW_PIN), "{view}");
     let after = demo.journey.recovery_pin_status().await.unwrap();
     assert_eq!(after.set_at, Some(set.set_at));
-    let notice = demo.last_message("email").await;
+    let inbox = demo.journey.demo_inbox().await.unwrap();
+    let notice = inbox
+        .iter()
+        .find(|m| m.channel.as_str() == "email")
+        .expect("a notice by e-mail");
+    assert_eq!(notice.to, "ada.lovelace@example.org");
+    assert_eq!(
+        notice.subject.as_deref(),
+        Some("Your recovery PIN was changed")
+    );
     assert!(
-        !notice.contains(NEW_PIN),
-        "the notice shows the PIN: {notice}"
+        !notice.body.contains(NEW_PIN),
+        "the notice shows the PIN: {}",
+        notice.body
     );
     demo.journey.finish().await;
 
