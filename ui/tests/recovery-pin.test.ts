@@ -213,6 +213,24 @@ describe('Set up or change your recovery PIN', () => {
     expect(app.verifyMode).toBe('passcode');
   });
 
+  it('offers to try again when the status cannot be read', async () => {
+    let tries = 0;
+    backend({
+      recovery_pin_status: () => {
+        tries += 1;
+        if (tries === 1) throw err('service_unreachable');
+        return CAN_SET;
+      },
+    });
+    const user = userEvent.setup();
+    onRecoveryPin();
+    expect((await screen.findByTestId('error')).textContent).toContain(en['error.service_unreachable.what']);
+    expect(screen.getByTestId('error-help-desk')).toBeTruthy();
+    await user.click(screen.getByTestId('recovery-pin-retry'));
+    await screen.findByTestId('new-pin');
+    expect(screen.queryByTestId('error')).toBeNull();
+  });
+
   it('sends a stale passcode sign-in back to sign in, with the reason', async () => {
     backend({ set_recovery_pin: () => { throw err('reverification_required'); } });
     const user = userEvent.setup();
