@@ -23,6 +23,8 @@ fn main() {
             "cancel_security_key",
             "touch_demo_key",
             "rename_device",
+            "recovery_pin_status",
+            "set_recovery_pin",
         ]),
     ))
     .unwrap_or_else(|error| {

@@ -8,7 +8,7 @@ use recovery_desk_core::{
     security_key::{KeyEvent, PinReply},
     view::{
         ActivationQr, ActivationSent, AppInfo, BypassCodeView, DeviceView, LandlineAdded,
-        OutboxMessageView, SessionView,
+        OutboxMessageView, RecoveryPinSetView, RecoveryPinStatusView, SessionView,
     },
     AppError,
 };
@@ -43,6 +43,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         cancel_security_key,
         touch_demo_key,
         rename_device,
+        recovery_pin_status,
+        set_recovery_pin,
     ]
 }
 
@@ -194,6 +196,24 @@ async fn rename_device(
     name: String,
 ) -> Answer<DeviceView> {
     Ok(desk.journey.rename_device(&device_id, &name).await?)
+}
+
+#[tauri::command]
+async fn recovery_pin_status(desk: State<'_, Desk>) -> Answer<RecoveryPinStatusView> {
+    Ok(desk.journey.recovery_pin_status().await?)
+}
+
+/// The new recovery PIN typed twice; Rust compares the two, and neither comes back.
+#[tauri::command]
+async fn set_recovery_pin(
+    desk: State<'_, Desk>,
+    pin: String,
+    confirmation: String,
+) -> Answer<RecoveryPinSetView> {
+    Ok(desk
+        .journey
+        .set_recovery_pin(Secret::new(pin), Secret::new(confirmation))
+        .await?)
 }
 
 /// "Finish and clear": the session ends, Rust forgets the person, and the web view's storage

@@ -291,3 +291,34 @@ fn a_page_from_another_origin_cannot_call_the_app() {
         );
     }
 }
+
+/// The recovery PIN's status says nothing of the PIN; a date-of-birth session may not set one,
+/// and two different entries are refused in Rust with the field to correct.
+#[test]
+fn the_recovery_pin_commands_answer_no_secret() {
+    let app = personal_computer();
+    sign_in_ada(&app);
+    let status = app.invoke("recovery_pin_status", json!({})).unwrap();
+    assert_eq!(
+        keys(&status),
+        ["canSet", "maxDigits", "minDigits", "set", "setAt"]
+    );
+    assert_eq!(status["set"], true);
+    assert_eq!(status["canSet"], false);
+    assert!(!status.to_string().contains(ADA.3), "{status}");
+
+    assert_eq!(
+        app.invoke(
+            "set_recovery_pin",
+            json!({ "pin": "480162", "confirmation": "480163" })
+        ),
+        Err(app_error("recovery_pin_mismatch", Some("confirmation")))
+    );
+    assert_eq!(
+        app.invoke(
+            "set_recovery_pin",
+            json!({ "pin": "480162", "confirmation": "480162" })
+        ),
+        Err(app_error("passcode_sign_in_required", None))
+    );
+}

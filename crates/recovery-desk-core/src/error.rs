@@ -18,6 +18,9 @@ pub enum FlowError {
     /// The app refused an input before sending it.
     #[error("the input `{field}` is not valid")]
     InvalidInput { field: &'static str },
+    /// The new recovery PIN and its confirmation differ; nothing was sent.
+    #[error("the two recovery PINs typed differ")]
+    RecoveryPinMismatch,
     /// No sign-in in progress, or no session: the person starts again.
     #[error("not signed in")]
     NotSignedIn,
@@ -104,6 +107,10 @@ impl From<&FlowError> for AppError {
             FlowError::InvalidInput { field } => Self {
                 field: Some((*field).to_owned()),
                 ..Self::code("invalid_input")
+            },
+            FlowError::RecoveryPinMismatch => Self {
+                field: Some("confirmation".to_owned()),
+                ..Self::code("recovery_pin_mismatch")
             },
             FlowError::NotSignedIn => Self::code("not_signed_in"),
             FlowError::CopyNotAllowed => Self::code("copy_not_allowed"),

@@ -12,6 +12,7 @@ use recovery_api::{
     hardware_token::ResyncToken,
     kiosk::{EnrollKiosk, KioskEnrolled, KIOSK_CREDENTIAL_HEADER},
     phone::{ActivationCreated, ActivationSent, AddPhone, PhoneAdded, RemovalReason, VerifyPhone},
+    recovery_pin::{RecoveryPinSet, RecoveryPinStatus, SetRecoveryPin},
     security_key::{FinishRegistration, RegistrationStarted, RenameAuthenticator},
     session::{CreateSession, SessionCreated},
     Problem, Secret,
@@ -131,6 +132,26 @@ impl ServiceClient {
     pub async fn issue_bypass_code(&self, token: &Secret) -> Result<BypassCodeIssued, ClientError> {
         let response = self.request(Method::POST, "/v1/me/bypass-codes", Some(token));
         expect_json(send(response).await?, StatusCode::CREATED).await
+    }
+
+    pub async fn recovery_pin_status(
+        &self,
+        token: &Secret,
+    ) -> Result<RecoveryPinStatus, ClientError> {
+        let response = self.request(Method::GET, "/v1/me/recovery-pin", Some(token));
+        expect_json(send(response).await?, StatusCode::OK).await
+    }
+
+    /// Sets or replaces the recovery PIN; the service checks its policy and tells the person.
+    pub async fn set_recovery_pin(
+        &self,
+        token: &Secret,
+        request: &SetRecoveryPin,
+    ) -> Result<RecoveryPinSet, ClientError> {
+        let response = self
+            .request(Method::PUT, "/v1/me/recovery-pin", Some(token))
+            .json(request);
+        expect_json(send(response).await?, StatusCode::OK).await
     }
 
     pub async fn add_phone(

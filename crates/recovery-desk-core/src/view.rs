@@ -5,6 +5,7 @@ use recovery_api::{
     authenticator::{Authenticator, AuthenticatorKind, AuthenticatorStatus, PhoneType},
     demo::{Channel, OutboxMessage},
     phone::CodeDelivery,
+    recovery_pin::RecoveryPinStatus,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -90,6 +91,42 @@ pub struct LandlineAdded {
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
     pub delivery: CodeDelivery,
+}
+
+/// Whether the person has a recovery PIN, and whether this session may set one. Nothing of
+/// the PIN itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryPinStatusView {
+    pub set: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub set_at: Option<OffsetDateTime>,
+    /// The session was opened with a passcode, so the PIN may be set or changed in it.
+    pub can_set: bool,
+    /// The digits a new PIN may have (the organisation's policy), for the screen's hint.
+    pub min_digits: u8,
+    pub max_digits: u8,
+}
+
+impl From<RecoveryPinStatus> for RecoveryPinStatusView {
+    fn from(status: RecoveryPinStatus) -> Self {
+        Self {
+            set: status.set,
+            set_at: status.set_at,
+            can_set: status.can_set,
+            min_digits: status.min_digits,
+            max_digits: status.max_digits,
+        }
+    }
+}
+
+/// A recovery PIN was set (`changed`: it replaced an earlier one). The PIN is not in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryPinSetView {
+    pub changed: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub set_at: OffsetDateTime,
 }
 
 /// The activation link as a QR code only: the link itself is not shown as text.

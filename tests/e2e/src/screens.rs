@@ -37,6 +37,9 @@ pub const SCREENS: &[&str] = &[
     "security-key-pin",
     "security-key-pin-wrong",
     "security-key-already-registered",
+    "verify-recovery-pin",
+    "recovery-pin",
+    "recovery-pin-set",
 ];
 
 impl Desk {

@@ -717,3 +717,55 @@ async fn security_key(d: &mut Desk) -> Result<()> {
     d.screen("security-key-already-registered").await?;
     Ok(())
 }
+
+// 13. Preparing before it is needed: with a bypass code (a passcode sign-in), Ada chooses a
+// new recovery PIN, typed twice; then her date of birth and that PIN sign her in.
+e2e!(
+    recovery_pin_set_with_a_passcode_then_signs_in,
+    Launch::default(),
+    recovery_pin
+);
+async fn recovery_pin(d: &mut Desk) -> Result<()> {
+    const NEW_PIN: &str = "480162";
+    ada_to_devices(d, "one-time-code").await?;
+    let code = get_bypass_code(d).await?;
+    done_and_finish(d).await?;
+
+    d.sign_in("recovery-pin", ADA.0, ADA.1).await?;
+    d.el("passcode").await?;
+    d.heading_is(&message("en", "verify.title.anyPasscode")?)
+        .await?;
+    ensure!(
+        !d.has("use-pin").await?,
+        "the PIN form is offered on the way to setting the PIN"
+    );
+    d.screen("verify-recovery-pin").await?;
+    d.type_into("passcode", &code).await?;
+    d.click("verify-submit").await?;
+
+    d.el("new-pin")
+        .await
+        .context("the bypass code did not lead to the PIN screen")?;
+    d.heading_is(&message("en", "recoveryPin.title.change")?)
+        .await?;
+    d.screen("recovery-pin").await?;
+    d.type_into("new-pin", NEW_PIN).await?;
+    d.type_into("confirm-pin", NEW_PIN).await?;
+    d.click("recovery-pin-submit").await?;
+
+    let changed = message("en", "done.item.recoveryPinChanged")?;
+    d.text_when("done-list", |t| t.contains(&changed))
+        .await
+        .context("Done does not say the PIN was changed")?;
+    d.screen("recovery-pin-set").await?;
+    d.click("finish").await?;
+    d.el("choice-new-phone").await?;
+
+    // The new PIN opens a session.
+    d.sign_in("new-phone", ADA.0, ADA.1).await?;
+    d.submit_pin(ADA.2, NEW_PIN).await?;
+    d.on_devices()
+        .await
+        .context("the new recovery PIN did not sign in")?;
+    Ok(())
+}

@@ -41,6 +41,9 @@ export const SERVICE_CODES = [
   'internal',
   'unavailable',
   'service_busy',
+  'passcode_sign_in_required',
+  'recovery_pin_too_simple',
+  'date_of_birth_unknown',
 ] as const;
 
 /** The app's own codes (docs/ipc.md). */
@@ -51,6 +54,7 @@ export const APP_CODES = [
   'copy_not_allowed',
   'demo_only',
   'call_not_answered',
+  'recovery_pin_mismatch',
   'key_not_found',
   'key_too_many',
   'key_no_permission',
@@ -92,12 +96,16 @@ const HELP_DESK_CODES = new Set([
   'method_not_allowed',
   'unsupported',
   'limit_reached',
+  'date_of_birth_unknown',
   'key_no_permission',
   'key_pin_invalid',
   'key_pin_blocked',
   'key_model_not_allowed',
   'key_unsupported',
 ]);
+
+/** Codes the person fixes by signing in again with a passcode (the screen offers the way). */
+const PASSCODE_SIGN_IN_CODES = new Set(['passcode_sign_in_required']);
 
 export interface Line {
   key: MessageKey;
@@ -114,6 +122,8 @@ export interface ErrorView {
   showHelpDesk: boolean;
   /** The screen must go back to SignIn. */
   signInAgain: boolean;
+  /** Offer to sign in again with a passcode (a device's code or a bypass code). */
+  offerPasscodeSignIn: boolean;
 }
 
 export function isSessionError(code: string): boolean {
@@ -169,8 +179,17 @@ export function describeError(err: AppError, now: number, locale: string): Error
     code,
     what,
     next,
-    field: code === 'invalid_input' || code === 'invalid_field' ? normaliseField(err.field) : null,
+    field: fieldOf(code, err.field),
     showHelpDesk: HELP_DESK_CODES.has(code) || (code === 'locked' && !err.retryAt),
     signInAgain: isSessionError(code),
+    offerPasscodeSignIn: PASSCODE_SIGN_IN_CODES.has(code),
   };
+}
+
+/** The input an error is about: the one it names, or the new PIN when the PIN was refused. */
+function fieldOf(code: string, field: string | null): string | null {
+  if (code === 'invalid_input' || code === 'invalid_field' || code === 'recovery_pin_mismatch') {
+    return normaliseField(field);
+  }
+  return code === 'recovery_pin_too_simple' ? 'pin' : null;
 }

@@ -4,7 +4,7 @@
  */
 import { clearAnnouncements } from './announcer.svelte';
 import { finish } from './ipc';
-import { reset } from './state.svelte';
+import { choose, reset } from './state.svelte';
 
 export async function finishAndClear(): Promise<void> {
   try {
@@ -15,4 +15,13 @@ export async function finishAndClear(): Promise<void> {
     clearAnnouncements();
     reset();
   }
+}
+
+/**
+ * The recovery PIN can only be set in a session opened with a passcode: end this one and start
+ * over on that path (sign in, then a code from a device or the help desk).
+ */
+export async function signInWithPasscode(): Promise<void> {
+  await finishAndClear();
+  choose('recovery-pin');
 }

@@ -45,3 +45,10 @@ export function formatDateTime(iso: string, locale: string): string {
   if (Number.isNaN(at.getTime())) return iso;
   return new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' }).format(at);
 }
+
+/** A calendar date ("10 Dec 2026"), local, for "set on …". */
+export function formatDate(iso: string, locale: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(at);
+}

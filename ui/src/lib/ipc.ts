@@ -78,6 +78,21 @@ export interface OutboxMessage {
   createdAt: string;
 }
 
+/** Whether a recovery PIN is set; `canSet`: this session (opened with a passcode) may set it. */
+export interface RecoveryPinStatus {
+  set: boolean;
+  setAt: string | null;
+  canSet: boolean;
+  minDigits: number;
+  maxDigits: number;
+}
+
+/** `changed`: it replaced an earlier PIN. The PIN itself never comes back. */
+export interface RecoveryPinSet {
+  changed: boolean;
+  setAt: string;
+}
+
 export type RemoveReason = 'lost' | 'stolen' | 'replaced';
 
 /** The wire shape of an error, as the Rust side serialises it. */
@@ -243,6 +258,12 @@ export const touchDemoKey = () => call<boolean>('touch_demo_key');
 /** `name`: 1–64 characters. */
 export const renameDevice = (deviceId: string, name: string) =>
   call<Device>('rename_device', { deviceId, name });
+
+export const recoveryPinStatus = () => call<RecoveryPinStatus>('recovery_pin_status');
+
+/** The new PIN typed twice; Rust compares them (`recovery_pin_mismatch`) before sending. */
+export const setRecoveryPin = (pin: string, confirmation: string) =>
+  call<RecoveryPinSet>('set_recovery_pin', { pin, confirmation });
 
 /** The first screen is rendered: the shell logs the start-up time (`cargo xtask bench app`). */
 export function uiReady(): Promise<void> {

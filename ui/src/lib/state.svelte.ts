@@ -18,17 +18,24 @@ export type Screen =
   | 'removeDevice'
   | 'resyncToken'
   | 'securityKey'
+  | 'recoveryPin'
   | 'done';
 
 /** The answers on Start ("What happened?"). */
-export type Problem =
+export type Situation =
   | 'new-phone'
   | 'app-not-working'
   | 'token-bad-codes'
   | 'helpdesk-code'
   | 'one-time-code';
 
-export const PROBLEMS: readonly Problem[] = [
+/**
+ * Why the person came: a situation, or Start's secondary entry `recovery-pin`, preparing before
+ * anything happened (signed in with a passcode, straight to the RecoveryPin screen).
+ */
+export type Problem = Situation | 'recovery-pin';
+
+export const PROBLEMS: readonly Situation[] = [
   'new-phone',
   'app-not-working',
   'token-bad-codes',
@@ -37,7 +44,15 @@ export const PROBLEMS: readonly Problem[] = [
 ];
 
 /** Something done in this session, listed on Done. */
-export type Achievement = 'bypassCode' | 'landline' | 'phoneApp' | 'removed' | 'resynced' | 'securityKey';
+export type Achievement =
+  | 'bypassCode'
+  | 'landline'
+  | 'phoneApp'
+  | 'removed'
+  | 'resynced'
+  | 'securityKey'
+  | 'recoveryPinSet'
+  | 'recoveryPinChanged';
 
 interface AppState {
   /** Configuration from `app_info`; kept across resets. */
@@ -80,7 +95,8 @@ export function go(screen: Screen): void {
 
 export function choose(problem: Problem): void {
   app.problem = problem;
-  app.verifyMode = problem === 'helpdesk-code' ? 'passcode' : 'pin';
+  // Setting the recovery PIN needs a session opened with a passcode.
+  app.verifyMode = problem === 'helpdesk-code' || problem === 'recovery-pin' ? 'passcode' : 'pin';
   go('signIn');
 }
 

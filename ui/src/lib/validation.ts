@@ -54,6 +54,32 @@ export function checkPin(v: string): Checked {
   return /^\d{4,12}$/.test(value) ? ok(value) : bad('validation.pin.format');
 }
 
+export interface NewPinCheck {
+  pin: MessageKey | null;
+  confirmation: MessageKey | null;
+  /** The PIN to send (with its confirmation) when both inputs are fine. */
+  value: string | null;
+}
+
+/**
+ * A new recovery PIN typed twice: `min`–`max` digits (the organisation's policy, from
+ * recovery_pin_status), and the same twice. Rust compares the two again; the service judges
+ * whether it is too easy to guess.
+ */
+export function checkNewRecoveryPin(pin: string, confirmation: string, min: number, max: number): NewPinCheck {
+  const value = pin.trim();
+  const again = confirmation.trim();
+  let pinError: MessageKey | null = null;
+  if (value === '') pinError = 'validation.newPin.required';
+  else if (!/^\d+$/.test(value)) pinError = 'validation.newPin.digits';
+  else if (value.length < min || value.length > max) pinError = 'validation.newPin.length';
+  let confirmationError: MessageKey | null = null;
+  if (again === '') confirmationError = 'validation.newPin.confirmRequired';
+  else if (pinError === null && again !== value) confirmationError = 'validation.newPin.mismatch';
+  const fine = pinError === null && confirmationError === null;
+  return { pin: pinError, confirmation: confirmationError, value: fine ? value : null };
+}
+
 /** 6 or 9 digits; spaces allowed ("123 456 789") and stripped. */
 export function checkPasscode(v: string): Checked {
   const value = stripSpaces(v);

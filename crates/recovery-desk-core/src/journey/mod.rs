@@ -5,6 +5,7 @@
 //! screen asks for, so the Tauri commands and the tests call exactly the same code.
 
 mod devices;
+mod recovery_pin;
 mod security_keys;
 mod verification;
 

@@ -9,5 +9,6 @@ mod bypass_code;
 mod demo_key;
 mod devices;
 mod kiosk_credential;
+mod recovery_pin;
 mod security_keys;
 mod sign_in;
