@@ -25,7 +25,7 @@ pub async fn status(app: &App, person: &Person) -> Result<PinStatus, RecoveryErr
     Ok(app.recovery_pins.status(&person.id).await?)
 }
 
-/// Sets or replaces the person's PIN. Needs a passcode session from the last few minutes: a
+/// Sets or replaces the person's PIN; answers what changed and when, as stored (whole seconds). Needs a passcode session from the last few minutes: a
 /// session opened with the date of birth + PIN could otherwise replace the PIN it was opened
 /// with, and a stolen PIN would keep working for whoever changed it.
 pub async fn set(
@@ -34,7 +34,7 @@ pub async fn set(
     session: &Session,
     person: &Person,
     pin: &Secret,
-) -> Result<PinChange, RecoveryError> {
+) -> Result<(PinChange, time::OffsetDateTime), RecoveryError> {
     if session.method != SessionMethod::Passcode {
         return Err(RecoveryError::PasscodeSignInRequired);
     }
@@ -79,7 +79,8 @@ pub async fn set(
         event,
     )
     .await;
-    charge.settle(recorded.map(|()| change)).await
+    let stored_at = crate::clock::from_unix(crate::clock::to_unix(now));
+    charge.settle(recorded.map(|()| (change, stored_at))).await
 }
 
 /// The help desk clears a person's PIN (forgotten, or told to someone): they then set a new

@@ -76,6 +76,11 @@ async fn a_passcode_session_sets_a_new_pin_that_replaces_the_old_one(backend: Ba
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["changed"], true);
+    assert_eq!(
+        body["set_at"],
+        status(&service, &token).await["set_at"],
+        "the answer says the time as stored"
+    );
 
     let notices: Vec<_> = service
         .outbox()

@@ -56,7 +56,7 @@ pub async fn set(
     current: CurrentSession,
     JsonBody(request): JsonBody<SetRecoveryPin>,
 ) -> Result<Json<RecoveryPinSet>, ApiError> {
-    let change = flows::recovery_pin::set(
+    let (change, set_at) = flows::recovery_pin::set(
         &app,
         &client,
         &current.session,
@@ -66,6 +66,6 @@ pub async fn set(
     .await?;
     Ok(Json(RecoveryPinSet {
         changed: change == PinChange::Changed,
-        set_at: app.clock.now(),
+        set_at,
     }))
 }
