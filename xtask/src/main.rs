@@ -16,6 +16,7 @@ mod run;
 mod slapd;
 mod system_packages;
 mod test;
+mod test_servers;
 mod ui;
 
 use std::env;

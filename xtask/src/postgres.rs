@@ -11,13 +11,13 @@
 
 use std::env;
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{self, Command};
 
 use anyhow::{bail, Context, Result};
 
-use crate::{display, quote, system_packages};
+use crate::test_servers::{abandoned_dirs, free_port, run_quiet};
+use crate::{quote, system_packages};
 
 /// The superuser that `initdb` creates.
 const SUPERUSER: &str = "recovery";
@@ -293,25 +293,7 @@ fn ensure_postgres_user() -> Result<()> {
 /// Stops and removes clusters whose xtask no longer runs (it was killed, e.g. by Ctrl-C: the
 /// server runs in its own session, so it outlives xtask). Only on Linux, where `/proc` tells.
 fn remove_stale_clusters(bin: &Bin) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.filter_map(|entry| entry.ok()) {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(DIR_PREFIX))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid == process::id() || Path::new("/proc").join(pid.to_string()).exists() {
-            continue;
-        }
-        let dir = entry.path();
+    for dir in abandoned_dirs(DIR_PREFIX) {
         if dir.join("postmaster.pid").exists() {
             let _ = bin.stop(&dir, "immediate");
         }
@@ -319,26 +301,4 @@ fn remove_stale_clusters(bin: &Bin) {
             eprintln!("Removed the stale test cluster {}", dir.display());
         }
     }
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free TCP port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// Runs a command without showing its output, unless it fails.
-fn run_quiet(cmd: &mut Command) -> Result<()> {
-    let shown = display(cmd);
-    let output = cmd
-        .output()
-        .with_context(|| format!("cannot start `{shown}`"))?;
-    if !output.status.success() {
-        bail!(
-            "`{shown}` failed ({})\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(())
 }

@@ -12,7 +12,7 @@
 use std::env;
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{self, Child, Command, Stdio};
 use std::thread::sleep;
@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
+use crate::test_servers::{abandoned_dirs, free_port};
 use crate::{cargo, display, run_command};
 
 /// The privacyIDEA release the tests run against (the newest 3.14.x on PyPI).
@@ -75,11 +76,7 @@ impl PrivacyIdea {
                 .with_context(|| format!("cannot remove the old {}", dir.display()))?;
         }
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let address = {
-            let listener =
-                TcpListener::bind("127.0.0.1:0").context("cannot find a free TCP port")?;
-            listener.local_addr()?
-        };
+        let address = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         // From here on, dropping `server` stops gunicorn (if any) and removes `dir`.
         let mut server = PrivacyIdea {
             child: None,
@@ -375,25 +372,7 @@ fn random_hex() -> Result<String> {
 
 /// Stops and removes servers whose xtask no longer runs (Linux only: `/proc` tells).
 fn remove_stale_servers() {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.filter_map(|entry| entry.ok()) {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(DIR_PREFIX))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid == process::id() || Path::new("/proc").join(pid.to_string()).exists() {
-            continue;
-        }
-        let dir = entry.path();
+    for dir in abandoned_dirs(DIR_PREFIX) {
         // Only a gunicorn serving this very directory: a pid may have been reused.
         if let Ok(server) = fs::read_to_string(dir.join("gunicorn.pid")) {
             let cmdline = fs::read(Path::new("/proc").join(server.trim()).join("cmdline"))

@@ -12,7 +12,6 @@
 
 use std::env;
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{self, Child, Command, Stdio};
 use std::thread;
@@ -20,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::test_servers::{abandoned_dirs, free_port, run_quiet};
 use crate::{display, system_packages};
 
 const DIR_PREFIX: &str = "recovery-desk-test-ldap-";
@@ -130,25 +130,31 @@ impl Slapd {
              keyUsage=critical,digitalSignature,keyEncipherment\n\
              extendedKeyUsage=serverAuth\n",
         )?;
-        run(Command::new("openssl")
-            .current_dir(&self.dir)
-            .args(["req", "-x509", "-days", "2"])
-            .args(ec)
-            .args(["-keyout", "ca.key", "-out", "ca.pem"])
-            .args(["-subj", "/CN=Recovery Desk test CA"])
-            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-            .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]))?;
-        run(Command::new("openssl")
-            .current_dir(&self.dir)
-            .args(["req", "-new"])
-            .args(ec)
-            .args(["-keyout", "server.key", "-out", "server.csr"])
-            .args(["-subj", "/CN=localhost"]))?;
-        run(Command::new("openssl")
-            .current_dir(&self.dir)
-            .args(["x509", "-req", "-days", "2", "-in", "server.csr"])
-            .args(["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"])
-            .args(["-out", "server.pem", "-extfile", "server.ext"]))?;
+        run_quiet(
+            Command::new("openssl")
+                .current_dir(&self.dir)
+                .args(["req", "-x509", "-days", "2"])
+                .args(ec)
+                .args(["-keyout", "ca.key", "-out", "ca.pem"])
+                .args(["-subj", "/CN=Recovery Desk test CA"])
+                .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+                .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]),
+        )?;
+        run_quiet(
+            Command::new("openssl")
+                .current_dir(&self.dir)
+                .args(["req", "-new"])
+                .args(ec)
+                .args(["-keyout", "server.key", "-out", "server.csr"])
+                .args(["-subj", "/CN=localhost"]),
+        )?;
+        run_quiet(
+            Command::new("openssl")
+                .current_dir(&self.dir)
+                .args(["x509", "-req", "-days", "2", "-in", "server.csr"])
+                .args(["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"])
+                .args(["-out", "server.pem", "-extfile", "server.ext"]),
+        )?;
         Ok(())
     }
 
@@ -174,9 +180,11 @@ impl Slapd {
             hash_passwords(&read("seed.ldif")?.replace("@SERVICE_PASSWORD@", SERVICE_PASSWORD))?;
         fs::write(self.dir.join("seed.ldif"), seed)?;
         for (database, ldif) in [("0", "config.ldif"), ("1", "seed.ldif")] {
-            run(Command::new("/usr/sbin/slapadd")
-                .current_dir(&self.dir)
-                .args(["-n", database, "-F", "config", "-l", ldif]))?;
+            run_quiet(
+                Command::new("/usr/sbin/slapadd")
+                    .current_dir(&self.dir)
+                    .args(["-n", database, "-F", "config", "-l", ldif]),
+            )?;
         }
         Ok(())
     }
@@ -337,25 +345,7 @@ fn module_dir() -> Result<PathBuf> {
 /// Stops the servers and removes the directories of xtasks that no longer run (killed, e.g.
 /// by Ctrl-C). Only on Linux, where `/proc` tells.
 fn remove_stale_servers() {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.filter_map(|entry| entry.ok()) {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(DIR_PREFIX))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid == process::id() || is_running(pid) {
-            continue;
-        }
-        let dir = entry.path();
+    for dir in abandoned_dirs(DIR_PREFIX) {
         let server = fs::read_to_string(dir.join("slapd.pid")).unwrap_or_default();
         let server = server.trim();
         let is_slapd = fs::read(Path::new("/proc").join(server).join("cmdline"))
@@ -367,36 +357,4 @@ fn remove_stale_servers() {
             eprintln!("Removed the stale test directory {}", dir.display());
         }
     }
-}
-
-/// Whether the process exists and is no zombie (an xtask killed a moment ago may not have
-/// been reaped yet).
-fn is_running(pid: u32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state != "Z" && state != "X")
-    })
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free TCP port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// Runs a command without showing its output, unless it fails.
-fn run(cmd: &mut Command) -> Result<()> {
-    let shown = display(cmd);
-    let output = cmd
-        .output()
-        .with_context(|| format!("cannot start `{shown}`"))?;
-    if !output.status.success() {
-        bail!(
-            "`{shown}` failed ({})\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(())
 }
