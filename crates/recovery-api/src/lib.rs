@@ -10,6 +10,7 @@ pub mod demo;
 pub mod fields;
 pub mod hardware_token;
 pub mod health;
+pub mod help_desk;
 pub mod kiosk;
 pub mod phone;
 pub mod problem;

@@ -85,10 +85,25 @@ pub enum ErrorCode {
     /// The organisation has no date of birth on record for this person, so no recovery PIN can
     /// be set; the help desk can fix the record.
     DateOfBirthUnknown,
+    /// The agent's role does not allow this action (help desk: the daily lock and agents'
+    /// accounts are for admins).
+    PermissionDenied,
+    /// An agent cannot act on their own account; another agent must.
+    OwnAccount,
+    /// The action needs a verified caller: the caller verification is missing, still pending,
+    /// expired, or was made by another agent or for another person.
+    CallerNotVerified,
+    /// Date of birth + PIN alone does not allow this action; verify the caller with a sent
+    /// code or in person.
+    CallerVerificationTooWeak,
+    /// "Seen in person" can only be attested at an enrolled, attended kiosk.
+    InPersonNeedsKiosk,
+    /// The security-key enrolment link is unknown, expired or already used.
+    EnrolmentLinkInvalid,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 39] = [
         Self::MalformedRequest,
         Self::InvalidField,
         Self::PayloadTooLarge,
@@ -122,6 +137,12 @@ impl ErrorCode {
         Self::PasscodeSignInRequired,
         Self::RecoveryPinTooSimple,
         Self::DateOfBirthUnknown,
+        Self::PermissionDenied,
+        Self::OwnAccount,
+        Self::CallerNotVerified,
+        Self::CallerVerificationTooWeak,
+        Self::InPersonNeedsKiosk,
+        Self::EnrolmentLinkInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -159,6 +180,12 @@ impl ErrorCode {
             Self::PasscodeSignInRequired => "passcode_sign_in_required",
             Self::RecoveryPinTooSimple => "recovery_pin_too_simple",
             Self::DateOfBirthUnknown => "date_of_birth_unknown",
+            Self::PermissionDenied => "permission_denied",
+            Self::OwnAccount => "own_account",
+            Self::CallerNotVerified => "caller_not_verified",
+            Self::CallerVerificationTooWeak => "caller_verification_too_weak",
+            Self::InPersonNeedsKiosk => "in_person_needs_kiosk",
+            Self::EnrolmentLinkInvalid => "enrolment_link_invalid",
         }
     }
 
@@ -172,13 +199,18 @@ impl ErrorCode {
             | Self::KioskCredentialInvalid
             | Self::EnrollmentTokenInvalid
             | Self::ReverificationRequired => 401,
-            Self::PasscodeSignInRequired => 403,
+            Self::PasscodeSignInRequired
+            | Self::PermissionDenied
+            | Self::OwnAccount
+            | Self::CallerNotVerified
+            | Self::CallerVerificationTooWeak
+            | Self::InPersonNeedsKiosk => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::RegistrationInvalid
             | Self::SecurityKeyAlreadyRegistered
             | Self::DateOfBirthUnknown => 409,
-            Self::VerificationExpired | Self::ActivationInvalid => 410,
+            Self::VerificationExpired | Self::ActivationInvalid | Self::EnrolmentLinkInvalid => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidField
@@ -231,6 +263,12 @@ impl ErrorCode {
             Self::PasscodeSignInRequired => "Sign in with a passcode to set your recovery PIN",
             Self::RecoveryPinTooSimple => "This recovery PIN is too easy to guess",
             Self::DateOfBirthUnknown => "No date of birth is on record",
+            Self::PermissionDenied => "Your role does not allow this",
+            Self::OwnAccount => "You cannot act on your own account",
+            Self::CallerNotVerified => "Verify the caller first",
+            Self::CallerVerificationTooWeak => "Verify the caller with a sent code or in person",
+            Self::InPersonNeedsKiosk => "In-person checks need an attended kiosk",
+            Self::EnrolmentLinkInvalid => "The security-key link is not valid",
         }
     }
 

@@ -48,6 +48,22 @@ pub enum AuditEvent {
     RecoveryPinSet,
     RecoveryPinCleared,
     HrFactsImported,
+    /// An agent signed in to the help-desk console (or failed to: outcome failure/refused).
+    HelpDeskSignIn,
+    HelpDeskSignedOut,
+    /// An agent registered a security key for their own sign-in.
+    HelpDeskKeyRegistered,
+    /// An agent looked up a person's record.
+    HelpDeskLookUp,
+    /// A caller verification was started (a code sent), passed or failed.
+    CallerVerificationStarted,
+    CallerVerified,
+    CallerVerificationFailed,
+    /// A help-desk action was refused by the guard (role, own account, weak verification).
+    HelpDeskActionRefused,
+    /// A single-use security-key enrolment link was sent, used, or refused.
+    SecurityKeyLinkSent,
+    SecurityKeyLinkUsed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -68,6 +68,21 @@ pub enum RecoveryError {
     DateOfBirthUnknown,
     #[error("not found")]
     NotFound,
+    /// The agent's role does not allow the action.
+    #[error("the agent's role does not allow this")]
+    PermissionDenied,
+    #[error("an agent cannot act on their own account")]
+    OwnAccount,
+    /// The caller verification is missing, pending, expired, or another agent's or person's.
+    #[error("the caller is not verified")]
+    CallerNotVerified,
+    /// Date of birth + PIN does not allow this action.
+    #[error("the caller verification is too weak for this action")]
+    CallerVerificationTooWeak,
+    #[error("in-person checks need an enrolled kiosk")]
+    InPersonNeedsKiosk,
+    #[error("the security-key enrolment link is not valid")]
+    EnrolmentLinkInvalid,
     #[error("phone number: {0}")]
     PhoneNumber(#[from] crate::phone_number::PhoneNumberError),
     #[error("the code is not correct")]

@@ -16,6 +16,7 @@ pub mod embedded;
 pub mod error;
 pub mod flows;
 pub mod hash_dummies;
+pub mod help_desk;
 pub mod hr_facts;
 pub mod http;
 pub mod kiosk;

@@ -136,6 +136,30 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             },
         )
         .with_field("pin"),
+        E::PermissionDenied => Problem::new(
+            ErrorCode::PermissionDenied,
+            "Your help-desk role does not allow this. Ask an administrator to do it; nothing was changed.",
+        ),
+        E::OwnAccount => Problem::new(
+            ErrorCode::OwnAccount,
+            "You cannot change your own account from the help-desk console. Ask another agent; nothing was changed.",
+        ),
+        E::CallerNotVerified => Problem::new(
+            ErrorCode::CallerNotVerified,
+            "Verify the caller before you act: the verification is missing, not finished, or has run out of time. Nothing was changed.",
+        ),
+        E::CallerVerificationTooWeak => Problem::new(
+            ErrorCode::CallerVerificationTooWeak,
+            "Date of birth and recovery PIN are not enough for this. Verify the caller with a code sent to them, or in person; nothing was changed.",
+        ),
+        E::InPersonNeedsKiosk => Problem::new(
+            ErrorCode::InPersonNeedsKiosk,
+            "You can only confirm that you saw the person with photo ID at an enrolled help-desk kiosk. Use a sent code instead.",
+        ),
+        E::EnrolmentLinkInvalid => Problem::new(
+            ErrorCode::EnrolmentLinkInvalid,
+            "This security-key link is unknown, has run out of time or was already used. Ask the help desk for a new one.",
+        ),
         E::DateOfBirthUnknown => Problem::new(
             ErrorCode::DateOfBirthUnknown,
             "We have no date of birth on record for you, so a recovery PIN cannot be set. Call the help desk to have your record completed.",
