@@ -11,6 +11,7 @@ export const INFO: AppInfo = {
   kioskIdle: { warnAfterSeconds: 60, resetAfterSeconds: 30 },
   locale: 'en',
   copyAllowed: true,
+  mode: 'person',
 };
 
 /** An RFC 3339 time `ms` from now. */

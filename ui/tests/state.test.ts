@@ -23,6 +23,7 @@ describe('state', () => {
       kioskIdle: { warnAfterSeconds: 60, resetAfterSeconds: 30 },
       locale: 'en',
       copyAllowed: false,
+      mode: 'person',
     };
     choose('one-time-code');
     app.session = { displayName: 'Ada', expiresAt: '2026-01-01T00:00:00Z' };

@@ -4,6 +4,10 @@
  * Every code the service (crates/recovery-api/src/problem.rs) or the app (docs/ipc.md) can
  * answer has its own pair of message keys `error.<code>.what` / `error.<code>.next` in every
  * locale (tests/errors.test.ts checks it). An unknown code reads like `internal`.
+ *
+ * A screen may name variants (agent mode: `agent`, `caller`, `lookUp`): a key
+ * `error.<code>.<variant>.<part>` then wins over `error.<code>.<part>`, so the same code reads
+ * right for whom it concerns ("No account has this username" rather than "that device").
  */
 import { formatLocalTime, minutesUntil } from './format';
 import { hasKey, type MessageKey, type Params } from './i18n.svelte';
@@ -44,6 +48,12 @@ export const SERVICE_CODES = [
   'passcode_sign_in_required',
   'recovery_pin_too_simple',
   'date_of_birth_unknown',
+  'permission_denied',
+  'own_account',
+  'caller_not_verified',
+  'caller_verification_too_weak',
+  'in_person_needs_kiosk',
+  'enrolment_link_invalid',
 ] as const;
 
 /** The app's own codes (docs/ipc.md). */
@@ -137,7 +147,11 @@ export function normaliseField(field: string | null): string | null {
   return last.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function key(code: string, part: string): MessageKey | null {
+function key(code: string, part: string, variants: readonly string[] = []): MessageKey | null {
+  for (const v of variants) {
+    const k = `error.${code}.${v}.${part}`;
+    if (hasKey(k)) return k;
+  }
   const k = `error.${code}.${part}`;
   return hasKey(k) ? k : null;
 }
@@ -146,16 +160,21 @@ function key(code: string, part: string): MessageKey | null {
  * Builds the view of an error at `now` in `locale` (for the retry time).
  * Variants: a retry time for too_many_attempts/locked/limit_reached, the tries left for code_incorrect.
  */
-export function describeError(err: AppError, now: number, locale: string): ErrorView {
+export function describeError(
+  err: AppError,
+  now: number,
+  locale: string,
+  variants: readonly string[] = [],
+): ErrorView {
   const code = key(err.code, 'what') ? err.code : 'internal';
-  const what: Line = { key: key(code, 'what') as MessageKey };
-  let next: Line = { key: key(code, 'next') as MessageKey };
+  const what: Line = { key: key(code, 'what', variants) as MessageKey };
+  let next: Line = { key: key(code, 'next', variants) as MessageKey };
 
   if ((code === 'too_many_attempts' || code === 'locked' || code === 'limit_reached') && err.retryAt) {
     const minutes = minutesUntil(err.retryAt, now);
     if (minutes > 0) {
       next = {
-        key: key(code, 'nextAt') as MessageKey,
+        key: key(code, 'nextAt', variants) as MessageKey,
         params: { time: formatLocalTime(err.retryAt, locale, now), minutes },
       };
     } else {

@@ -1,6 +1,6 @@
 /**
  * What a screen does with a rejected command: a session that ended sends the person back to
- * SignIn (with the reason shown there); anything else is for the screen to show.
+ * SignIn, or AgentSignIn in agent mode (with the reason shown there); anything else is for the screen to show.
  */
 import { isSessionError } from './errors';
 import { toAppError, type AppError } from './ipc';
@@ -8,7 +8,7 @@ import { app, signInAgain } from './state.svelte';
 
 export function failed(raw: unknown): AppError | null {
   const err = toAppError(raw);
-  if (isSessionError(err.code) && app.screen !== 'signIn') {
+  if (isSessionError(err.code) && app.screen !== 'signIn' && app.screen !== 'agentSignIn') {
     signInAgain(err);
     return null;
   }

@@ -1,14 +1,16 @@
 /**
  * "Finish and clear": end the session at the service (Rust wipes its side), then wipe ours.
  * The web side is wiped even when the call fails: the person is leaving either way.
+ * In agent mode the same is "Sign out" (and the kiosk's idle reset): the agent's session ends
+ * and the person on the call and the caller check are forgotten with it.
  */
 import { clearAnnouncements } from './announcer.svelte';
-import { finish } from './ipc';
-import { choose, reset } from './state.svelte';
+import { agentSignOut, finish } from './ipc';
+import { choose, isAgentMode, reset } from './state.svelte';
 
 export async function finishAndClear(): Promise<void> {
   try {
-    await finish();
+    await (isAgentMode() ? agentSignOut() : finish());
   } catch {
     /* nothing to show: the screen is being cleared */
   } finally {

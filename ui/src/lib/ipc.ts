@@ -8,6 +8,9 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 
 export type Locale = 'en' | 'es';
 
+/** `person`: self-service recovery; `help_desk`: the agent console (docs/help-desk.md). */
+export type AppMode = 'person' | 'help_desk';
+
 export interface AppInfo {
   version: string;
   demo: boolean;
@@ -17,6 +20,7 @@ export interface AppInfo {
   kioskIdle: { warnAfterSeconds: number; resetAfterSeconds: number };
   locale: Locale;
   copyAllowed: boolean;
+  mode: AppMode;
 }
 
 /** RFC 3339 `expiresAt`. */
@@ -269,3 +273,158 @@ export const setRecoveryPin = (pin: string, confirmation: string) =>
 export function uiReady(): Promise<void> {
   return invoke('ui_ready');
 }
+
+// ---------------------------------------------------------------------------------------------
+// Agent mode (docs/help-desk.md, "The app in agent mode"). The agent's token, the person's
+// username and the caller verification's id stay in Rust; these are only what the screens show.
+// ---------------------------------------------------------------------------------------------
+
+export type HelpDeskPermission =
+  | 'look_up'
+  | 'verify_caller'
+  | 'issue_bypass_code'
+  | 'send_activation'
+  | 'add_phone'
+  | 'send_security_key_link'
+  | 'register_security_key'
+  | 'unlock_temporary'
+  | 'unlock_daily'
+  | 'clear_recovery_pin'
+  | 'remove_device'
+  | 'act_on_agents';
+
+export type AgentRole = 'help_desk' | 'admin';
+
+/** The signed-in agent; `expiresAt`: RFC 3339, the session is never extended. */
+export interface AgentView {
+  username: string;
+  displayName: string;
+  role: AgentRole;
+  method: 'security_key' | 'passcode';
+  permissions: HelpDeskPermission[];
+  expiresAt: string;
+  securityKeys: number;
+}
+
+export type LockKind = 'open' | 'temporary' | 'until_help_desk';
+
+export interface RecentEvent {
+  at: string;
+  /** The audit event name (`session_opened`, `bypass_code_issued`…). */
+  event: string;
+  /** `success`, `failure` or `refused`. */
+  outcome: string;
+  client: string;
+}
+
+/** The person's record as an agent sees it: addresses and numbers masked. */
+export interface PersonRecordView {
+  username: string;
+  displayName: string;
+  notificationAddresses: string[];
+  directoryPhones: string[];
+  devices: Device[];
+  lock: { state: LockKind; until: string | null; failuresLastDay: number };
+  recoveryPinSet: boolean;
+  isAgent: boolean;
+  ownAccount: boolean;
+  /** Newest first, at most 20. */
+  recentEvents: RecentEvent[];
+}
+
+export type CallerMethod = 'sent_code' | 'date_of_birth_and_pin' | 'in_person';
+
+/** Pending: `expiresAt` is when the sent code stops working; verified: when actions stop accepting it. */
+export interface CallerCheckView {
+  status: 'pending' | 'verified';
+  method: CallerMethod;
+  sentTo: string[];
+  expiresAt: string;
+}
+
+export interface LinkSentView {
+  sentTo: string[];
+  expiresAt: string;
+}
+
+export interface UnlockedView {
+  lifted: LockKind | 'none';
+}
+
+export interface RecoveryPinClearedView {
+  cleared: boolean;
+}
+
+/** Which key signs the agent in or is registered at the desk: the plugged-in one, or the demo key. */
+export type AgentKeySource = 'usb' | 'demo';
+
+export type CallerCodeChannel = 'email' | 'text';
+export type ActivationChannel = 'text' | 'email';
+export type PhoneType = 'mobile' | 'landline';
+
+function keyChannel(onEvent: (e: KeyEvent) => void): Channel<KeyEvent> {
+  const channel = new Channel<KeyEvent>();
+  channel.onmessage = onEvent;
+  return channel;
+}
+
+export const agentBeginSignIn = (username: string, password: string) =>
+  call<null>('agent_begin_sign_in', { username, password });
+
+/** `passcode`: 6 digits from the agent's own device. */
+export const agentSignInWithPasscode = (passcode: string) =>
+  call<AgentView>('agent_sign_in_with_passcode', { passcode });
+
+/** The key's PIN goes through `answerKeyPin`, the touch (demo key) through `touchDemoKey`. */
+export const agentSignInWithKey = (source: AgentKeySource, onEvent: (e: KeyEvent) => void) =>
+  call<AgentView>('agent_sign_in_with_key', { source, events: keyChannel(onEvent) });
+
+export const agentSignOut = () => call<null>('agent_sign_out');
+
+export const agentFindPerson = (username: string) =>
+  call<PersonRecordView>('agent_find_person', { username });
+
+export const agentSendCallerCode = (channel: CallerCodeChannel) =>
+  call<CallerCheckView>('agent_send_caller_code', { channel });
+
+export const agentCheckCallerCode = (code: string) =>
+  call<CallerCheckView>('agent_check_caller_code', { code });
+
+export const agentVerifyCallerPin = (dateOfBirth: string, pin: string) =>
+  call<CallerCheckView>('agent_verify_caller_pin', { dateOfBirth, pin });
+
+/** `idDocument`: which photo ID the agent saw (`passport`…), never its number. */
+export const agentVerifyCallerInPerson = (idDocument: string) =>
+  call<CallerCheckView>('agent_verify_caller_in_person', { idDocument });
+
+/** `validMinutes`: null for the service's default. */
+export const agentIssueBypassCode = (reason: string, validMinutes: number | null) =>
+  call<BypassCodeView>('agent_issue_bypass_code', { reason, validMinutes });
+
+export const agentSendActivation = (phoneId: string, channel: ActivationChannel, reason: string) =>
+  call<LinkSentView>('agent_send_activation', { phoneId, channel, reason });
+
+export const agentAddPhone = (number: string, extension: string | null, phoneType: PhoneType, reason: string) =>
+  call<LandlineAdded>('agent_add_phone', { number, extension, phoneType, reason });
+
+/** `code`: the 6 digits the call spoke, or null when the person answered and pressed a key. */
+export const agentVerifyPhone = (phoneId: string, code: string | null) =>
+  call<null>('agent_verify_phone', { phoneId, code });
+
+/** `validHours`: null for the service's default (at most 24). */
+export const agentSendKeyLink = (reason: string, validHours: number | null) =>
+  call<LinkSentView>('agent_send_key_link', { reason, validHours });
+
+export const agentRegisterKeyHere = (source: AgentKeySource, reason: string, onEvent: (e: KeyEvent) => void) =>
+  call<Device>('agent_register_key_here', { source, reason, events: keyChannel(onEvent) });
+
+export const agentUnlock = (reason: string) => call<UnlockedView>('agent_unlock', { reason });
+
+export const agentClearRecoveryPin = (reason: string) =>
+  call<RecoveryPinClearedView>('agent_clear_recovery_pin', { reason });
+
+export const agentRemoveDevice = (deviceId: string, removalReason: RemoveReason, reason: string) =>
+  call<null>('agent_remove_device', { deviceId, removalReason, reason });
+
+/** Forgets the person and the caller verification (Rust side). */
+export const agentEndCall = () => call<null>('agent_end_call');

@@ -5,7 +5,7 @@
  * their command returns. `reset()` wipes everything (kiosk idle, "Finish and clear").
  */
 import type { Line } from './errors';
-import type { AppError, AppInfo, Device, SessionView } from './ipc';
+import type { AgentView, AppError, AppInfo, CallerCheckView, Device, PersonRecordView, SessionView } from './ipc';
 
 export type Screen =
   | 'start'
@@ -19,7 +19,21 @@ export type Screen =
   | 'resyncToken'
   | 'securityKey'
   | 'recoveryPin'
-  | 'done';
+  | 'done'
+  // Agent mode (screens/help-desk/).
+  | 'agentSignIn'
+  | 'agentSecondFactor'
+  | 'findPerson'
+  | 'personRecord'
+  | 'verifyCaller'
+  | 'hdIssueCode'
+  | 'hdSendActivation'
+  | 'hdAddPhone'
+  | 'hdSendKeyLink'
+  | 'hdRegisterKey'
+  | 'hdUnlock'
+  | 'hdClearPin'
+  | 'hdRemoveDevice';
 
 /** The answers on Start ("What happened?"). */
 export type Situation =
@@ -69,13 +83,28 @@ interface AppState {
   /** An error to show on the next screen (a session that ended sends back to SignIn). */
   carriedError: AppError | null;
   done: Achievement[];
+  /** Agent mode: the signed-in agent (no token: that stays in Rust). */
+  agent: AgentView | null;
+  /** Agent mode: the record of the person on the call. */
+  person: PersonRecordView | null;
+  /** Agent mode: the caller check for that person, pending or verified. */
+  caller: CallerCheckView | null;
   /** Bumped by reset: screens are keyed on it, so their fields are recreated empty. */
   generation: number;
 }
 
-function initial(): Omit<AppState, 'info' | 'generation'> {
+/** Where a fresh start begins: the person's Start, or the agent's sign-in in agent mode. */
+export function isAgentMode(): boolean {
+  return app.info?.mode === 'help_desk';
+}
+
+function firstScreen(): Screen {
+  return isAgentMode() ? 'agentSignIn' : 'start';
+}
+
+function initial(screen: Screen = 'start'): Omit<AppState, 'info' | 'generation'> {
   return {
-    screen: 'start',
+    screen,
     problem: null,
     verifyMode: 'pin',
     session: null,
@@ -84,6 +113,9 @@ function initial(): Omit<AppState, 'info' | 'generation'> {
     notice: null,
     carriedError: null,
     done: [],
+    agent: null,
+    person: null,
+    caller: null,
   };
 }
 
@@ -104,19 +136,30 @@ export function achieve(what: Achievement): void {
   if (!app.done.includes(what)) app.done.push(what);
 }
 
-/** Back to SignIn after the session ended, with the reason shown there. */
+/** Back to SignIn (AgentSignIn in agent mode) after the session ended, with the reason shown there. */
 export function signInAgain(err: AppError): void {
+  app.agent = null;
+  app.person = null;
+  app.caller = null;
   app.session = null;
   app.devices = null;
   app.deviceId = null;
   app.notice = null;
   app.carriedError = err;
-  go('signIn');
+  go(isAgentMode() ? 'agentSignIn' : 'signIn');
 }
 
-/** Wipes everything but the configuration and returns to Start. */
+/** Agent mode: the call is over; the person and the caller check are forgotten. */
+export function forgetCaller(): void {
+  app.person = null;
+  app.caller = null;
+  app.deviceId = null;
+  app.notice = null;
+}
+
+/** Wipes everything but the configuration and returns to Start (AgentSignIn in agent mode). */
 export function reset(): void {
-  Object.assign(app, initial());
+  Object.assign(app, initial(firstScreen()));
   app.generation += 1;
   // Nothing is ever stored there; clear anyway so a kiosk hands over a clean web view.
   for (const store of [globalThis.localStorage, globalThis.sessionStorage]) {

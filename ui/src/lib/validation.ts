@@ -152,3 +152,37 @@ export function checkDeviceName(v: string): Checked {
   if ([...value].length > 64) return bad('validation.keyName.length');
   return ok(value);
 }
+
+/** Line breaks, other control characters and line or paragraph separators. */
+const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+
+/**
+ * Agent mode: why the agent acts (a ticket number, "lost phone"), for the audit record. 1 to 200
+ * characters after trimming, on one line, as the service checks it (docs/help-desk.md).
+ */
+export function checkReason(v: string): Checked {
+  const value = v.trim();
+  if (value === '') return bad('validation.hdReason.required');
+  if (NOT_ONE_LINE.test(value)) return bad('validation.hdReason.oneLine');
+  if ([...value].length > 200) return bad('validation.hdReason.length');
+  return ok(value);
+}
+
+/** Optional whole number from `min` to `max` (empty → null: the service's default). */
+function checkOptionalWhole(v: string, min: number, max: number, error: MessageKey): Checked<number | null> {
+  const value = v.trim();
+  if (value === '') return ok(null);
+  if (!/^\d{1,5}$/.test(value)) return bad(error);
+  const n = Number(value);
+  return n >= min && n <= max ? ok(n) : bad(error);
+}
+
+/** A help-desk bypass code's life: empty for the default, else 1 to 480 minutes. */
+export function checkValidMinutes(v: string): Checked<number | null> {
+  return checkOptionalWhole(v, 1, 480, 'validation.hdValidMinutes.range');
+}
+
+/** A security-key link's life: empty for the default, else 1 to 24 hours. */
+export function checkValidHours(v: string): Checked<number | null> {
+  return checkOptionalWhole(v, 1, 24, 'validation.hdValidHours.range');
+}
