@@ -5,10 +5,11 @@
  * and the person on the call and the caller check are forgotten with it.
  */
 import { clearAnnouncements } from './announcer.svelte';
-import { agentSignOut, finish } from './ipc';
-import { choose, isAgentMode, reset } from './state.svelte';
+import { agentSignOut, finish, type AppError } from './ipc';
+import { app, choose, isAgentMode, reset } from './state.svelte';
 
-export async function finishAndClear(): Promise<void> {
+/** `reason`: shown on the first screen afterwards (an agent session that ran out). */
+export async function finishAndClear(reason: AppError | null = null): Promise<void> {
   try {
     await (isAgentMode() ? agentSignOut() : finish());
   } catch {
@@ -16,6 +17,7 @@ export async function finishAndClear(): Promise<void> {
   } finally {
     clearAnnouncements();
     reset();
+    app.carriedError = reason;
   }
 }
 
