@@ -124,3 +124,31 @@ describe('error codes', () => {
     expect(isSessionError('verification_failed')).toBe(false);
   });
 });
+
+describe('error variants (agent mode)', () => {
+  it('a variant key wins, and the base key is the fallback', () => {
+    const notFound = describeError(new AppError({ code: 'not_found' }), NOW, 'en', ['lookUp', 'agent']);
+    expect(notFound.what.key).toBe('error.not_found.lookUp.what');
+    expect(notFound.next.key).toBe('error.not_found.lookUp.next');
+    // code_incorrect has a caller "what" but keeps the counted "next".
+    const code = describeError(new AppError({ code: 'code_incorrect', attemptsLeft: 1 }), NOW, 'en', ['caller']);
+    expect(code.what.key).toBe('error.code_incorrect.caller.what');
+    expect(code.next.key).toBe('error.code_incorrect.nextOne');
+    // No variant for this code: the base wording.
+    expect(describeError(new AppError({ code: 'own_account' }), NOW, 'en', ['agent']).what.key).toBe('error.own_account.what');
+    const retryAt = new Date(NOW + 5 * 60_000).toISOString();
+    expect(describeError(new AppError({ code: 'limit_reached', retryAt }), NOW, 'en', ['agent']).next.key).toBe(
+      'error.limit_reached.agent.nextAt',
+    );
+  });
+
+  it('every variant key has its base code and exists in both languages', () => {
+    const variantKeys = Object.keys(en).filter((k) => /^error\.[a-z_]+\.(agent|caller|lookUp)\./.test(k));
+    expect(variantKeys.length).toBeGreaterThan(10);
+    for (const k of variantKeys) {
+      const code = k.split('.')[1];
+      expect(ALL_CODES, k).toContain(code);
+      expect(catalogs.es[k], k).toBeTruthy();
+    }
+  });
+});

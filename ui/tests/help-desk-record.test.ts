@@ -4,10 +4,9 @@
  * actions after a PIN check, the daily lock hidden from help_desk, own and agent accounts).
  */
 import { clearMocks } from '@tauri-apps/api/mocks';
-import { render, screen, waitFor } from '@testing-library/svelte';
+import { screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import App from '../src/App.svelte';
 import en from '../src/locales/en.json';
 import es from '../src/locales/es.json';
 import { setLocale } from '../src/lib/i18n.svelte';
