@@ -81,3 +81,44 @@ describe('state', () => {
     expect(app.done).toEqual(['landline']);
   });
 });
+
+describe('state in agent mode', () => {
+  it('reset wipes the agent, the person and the caller check, and starts at the agent sign-in', () => {
+    app.info = {
+      version: '1',
+      demo: false,
+      kiosk: true,
+      organisation: { name: 'Org', logoDataUri: null },
+      helpDesk: { phone: null, url: null, email: null },
+      kioskIdle: { warnAfterSeconds: 60, resetAfterSeconds: 30 },
+      locale: 'en',
+      copyAllowed: false,
+      mode: 'help_desk',
+    };
+    app.agent = {
+      username: 'hopper',
+      displayName: 'Grace Hopper',
+      role: 'help_desk',
+      method: 'security_key',
+      permissions: ['look_up'],
+      expiresAt: '2026-01-01T00:00:00Z',
+      securityKeys: 1,
+    };
+    app.caller = { status: 'verified', method: 'sent_code', sentTo: [], expiresAt: '2026-01-01T00:00:00Z' };
+    go('personRecord');
+    reset();
+    expect(app.screen).toBe('agentSignIn');
+    expect(app.agent).toBeNull();
+    expect(app.person).toBeNull();
+    expect(app.caller).toBeNull();
+
+    // A session that ended goes back to the agent's sign-in, not the person's.
+    go('findPerson');
+    signInAgain(new AppError({ code: 'session_expired' }));
+    expect(app.screen).toBe('agentSignIn');
+    expect(app.carriedError?.code).toBe('session_expired');
+    app.info = null;
+    reset();
+    expect(app.screen).toBe('start');
+  });
+});
