@@ -278,6 +278,8 @@ describe('errors of the new codes', () => {
       expect(text(error)).toBe(`${catalog[`error.${code}.what`]} ${catalog[`error.${code}.next`]}`);
       expect(input('hd-reason').value).toBe(REASON);
       expect(app.screen).toBe(screenName);
+      // Only when the service has no verified caller does the record forget it.
+      expect(app.caller === null).toBe(code === 'caller_not_verified');
     });
   }
 
