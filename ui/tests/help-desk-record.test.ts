@@ -139,6 +139,7 @@ describe('VerifyCaller', () => {
     expect((await screen.findByTestId('caller-sent-to')).textContent).toBe('A code was sent to a•••@example.org.');
     expect(screen.getByTestId('caller-code-countdown').textContent).toMatch(/Expires in/);
     expect(app.caller?.status).toBe('pending');
+    await waitFor(() => expect(document.activeElement?.id).toBe('caller-code'));
 
     await user.type(input('caller-code'), '12345{Enter}');
     expect(screen.getByTestId('caller-code-error').textContent).toBe(en['validation.code.format']);
