@@ -65,3 +65,58 @@ describe('commands', () => {
     });
   });
 });
+
+describe('agent-mode commands (docs/help-desk.md, "The app in agent mode")', () => {
+  it('send the documented names and camelCase arguments', async () => {
+    const ipc = await import('../src/lib/ipc');
+    const calls: [string, Record<string, unknown>][] = [];
+    mockIPC((cmd, args) => {
+      const a = { ...((args ?? {}) as Record<string, unknown>) };
+      // A Channel travels as an object; only its presence matters here.
+      if (a.events) a.events = 'channel';
+      calls.push([cmd, a]);
+      return null;
+    });
+    const noEvents = () => {};
+    await ipc.agentBeginSignIn('hopper', 'pw');
+    await ipc.agentSignInWithPasscode('755224');
+    await ipc.agentSignInWithKey('demo', noEvents);
+    await ipc.agentSignOut();
+    await ipc.agentFindPerson('ada');
+    await ipc.agentSendCallerCode('text');
+    await ipc.agentCheckCallerCode('123456');
+    await ipc.agentVerifyCallerPin('1985-12-10', '246810');
+    await ipc.agentVerifyCallerInPerson('passport');
+    await ipc.agentIssueBypassCode('r', 30);
+    await ipc.agentSendActivation('p1', 'email', 'r');
+    await ipc.agentAddPhone('+1 555 010 0142', null, 'landline', 'r');
+    await ipc.agentVerifyPhone('p1', '123456');
+    await ipc.agentSendKeyLink('r', null);
+    await ipc.agentRegisterKeyHere('usb', 'r', noEvents);
+    await ipc.agentUnlock('r');
+    await ipc.agentClearRecoveryPin('r');
+    await ipc.agentRemoveDevice('d1', 'lost', 'r');
+    await ipc.agentEndCall();
+    expect(calls).toEqual([
+      ['agent_begin_sign_in', { username: 'hopper', password: 'pw' }],
+      ['agent_sign_in_with_passcode', { passcode: '755224' }],
+      ['agent_sign_in_with_key', { source: 'demo', events: 'channel' }],
+      ['agent_sign_out', {}],
+      ['agent_find_person', { username: 'ada' }],
+      ['agent_send_caller_code', { channel: 'text' }],
+      ['agent_check_caller_code', { code: '123456' }],
+      ['agent_verify_caller_pin', { dateOfBirth: '1985-12-10', pin: '246810' }],
+      ['agent_verify_caller_in_person', { idDocument: 'passport' }],
+      ['agent_issue_bypass_code', { reason: 'r', validMinutes: 30 }],
+      ['agent_send_activation', { phoneId: 'p1', channel: 'email', reason: 'r' }],
+      ['agent_add_phone', { number: '+1 555 010 0142', extension: null, phoneType: 'landline', reason: 'r' }],
+      ['agent_verify_phone', { phoneId: 'p1', code: '123456' }],
+      ['agent_send_key_link', { reason: 'r', validHours: null }],
+      ['agent_register_key_here', { source: 'usb', reason: 'r', events: 'channel' }],
+      ['agent_unlock', { reason: 'r' }],
+      ['agent_clear_recovery_pin', { reason: 'r' }],
+      ['agent_remove_device', { deviceId: 'd1', removalReason: 'lost', reason: 'r' }],
+      ['agent_end_call', {}],
+    ]);
+  });
+});
