@@ -2,7 +2,8 @@
  * The app's whole memory on the web side: where the person is and what they chose.
  *
  * Never a password, PIN or code: those live only in input fields and are emptied as soon as
- * their command returns. `reset()` wipes everything (kiosk idle, "Finish and clear").
+ * their command returns. `reset()` wipes everything (kiosk idle, "Finish and clear", and in
+ * agent mode "Sign out": the agent, the person on the call and the caller check too).
  */
 import type { Line } from './errors';
 import type { AgentView, AppError, AppInfo, CallerCheckView, Device, PersonRecordView, SessionView } from './ipc';
@@ -93,11 +94,12 @@ interface AppState {
   generation: number;
 }
 
-/** Where a fresh start begins: the person's Start, or the agent's sign-in in agent mode. */
+/** The app runs the help-desk console (`app_info.mode`), not the person's self-service. */
 export function isAgentMode(): boolean {
   return app.info?.mode === 'help_desk';
 }
 
+/** Where a fresh start begins: the person's Start, or the agent's sign-in in agent mode. */
 function firstScreen(): Screen {
   return isAgentMode() ? 'agentSignIn' : 'start';
 }
