@@ -137,6 +137,29 @@ describe('each action sends its command with the reason', () => {
     expect(b.argsOf('agent_verify_phone')).toEqual({ phoneId: 'ph3', code: null });
   });
 
+  it('a call that ran out brings the form back with the number, type and reason kept', async () => {
+    const b = start(MARGARET, { agent_verify_phone: () => { throw err('verification_expired'); } });
+    const user = userEvent.setup();
+    await act(
+      user,
+      'hd-action-add-phone',
+      async (u) => {
+        await u.type(input('hd-phone-number'), '+1 555 010 0142');
+        await u.click(screen.getByTestId('hd-phone-type-landline'));
+      },
+      'hd-add-phone-submit',
+    );
+    await user.type(await screen.findByTestId('hd-phone-code'), '314159{Enter}');
+    const error = await screen.findByTestId('error');
+    expect(text(error)).toBe(`${en['error.verification_expired.agent.what']} ${en['error.verification_expired.agent.next']}`);
+    expect(input('hd-phone-number').value).toBe('+1 555 010 0142');
+    expect((screen.getByTestId('hd-phone-type-landline') as HTMLInputElement).checked).toBe(true);
+    expect(input('hd-reason').value).toBe(REASON);
+    await user.click(screen.getByTestId('hd-add-phone-submit'));
+    await screen.findByTestId('hd-phone-code');
+    expect(b.calls.filter((c) => c.cmd === 'agent_add_phone')).toHaveLength(2);
+  });
+
   it('add phone checks number and type before calling', async () => {
     const b = start();
     const user = userEvent.setup();
@@ -198,6 +221,8 @@ describe('each action sends its command with the reason', () => {
     await user.click(await screen.findByTestId('key-cancel'));
     expect(await screen.findByTestId('hd-register-key-submit')).toBeTruthy();
     expect(app.person?.devices.some((d) => d.kind === 'security_key')).toBe(false);
+    // The reason need not be typed again.
+    expect(input('hd-reason').value).toBe(REASON);
   });
 
   it('unlocks; the record then shows it open', async () => {
