@@ -17,6 +17,8 @@ use crate::suite::Suite;
 pub struct Launch {
     /// `--kiosk`.
     pub kiosk: bool,
+    /// `--help-desk`: the agent console instead of the person's journey.
+    pub help_desk: bool,
     /// Extra environment for the app (passed through tauri-driver and WebKitWebDriver).
     pub env: Vec<(String, String)>,
 }
@@ -75,6 +77,9 @@ impl Desk {
         if launch.kiosk {
             args.push("--kiosk".to_owned());
         }
+        if launch.help_desk {
+            args.push("--help-desk".to_owned());
+        }
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".to_owned(),
@@ -112,7 +117,12 @@ impl Desk {
             locale: "en".to_owned(),
             suite,
         };
-        desk.el("choice-new-phone").await?;
+        let first = if launch.help_desk {
+            "agent-username"
+        } else {
+            "choice-new-phone"
+        };
+        desk.el(first).await?;
         Ok(desk)
     }
 

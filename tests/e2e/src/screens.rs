@@ -40,6 +40,18 @@ pub const SCREENS: &[&str] = &[
     "verify-recovery-pin",
     "recovery-pin",
     "recovery-pin-set",
+    "agent-sign-in",
+    "agent-key-pin",
+    "agent-key-touch",
+    "find-person",
+    "person-record",
+    "verify-caller",
+    "caller-code-sent",
+    "caller-verified",
+    "issue-code",
+    "help-desk-code",
+    "send-key-link",
+    "key-link-sent",
 ];
 
 impl Desk {

@@ -99,6 +99,9 @@ fn verification_failed_text(locale: &str) -> Result<String> {
     ))
 }
 
+#[path = "flows/help_desk.rs"]
+mod help_desk;
+
 // 1. A bypass code is shown, then accepted once by the passcode sign-in, then refused.
 e2e!(
     bypass_code_works_exactly_once,
@@ -401,6 +404,7 @@ e2e!(
     kiosk_idle_reset_leaves_nothing,
     Launch {
         kiosk: true,
+        help_desk: false,
         env: vec![
             (
                 "RECOVERY_DESK_KIOSK__IDLE_WARNING_SECONDS".into(),
