@@ -124,16 +124,54 @@ impl ApiError {
     }
 }
 
+/// Duo's code on a failure response, read back by the request log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ErrorCode(pub u32);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        json_response(status, &self.body())
+        let mut response = json_response(status, &self.body());
+        response.extensions_mut().insert(ErrorCode(self.code));
+        response
+    }
+}
+
+/// A success: `{"stat":"OK","response":…}`, plus top-level `metadata` for a page.
+pub(crate) struct Reply {
+    response: Value,
+    metadata: Option<Value>,
+}
+
+impl Reply {
+    pub(crate) fn page(items: Vec<Value>, metadata: Value) -> Self {
+        Reply {
+            response: Value::Array(items),
+            metadata: Some(metadata),
+        }
+    }
+}
+
+/// What every handler answers: a success or Duo's failure envelope.
+pub(crate) type Answer = Result<Reply, ApiError>;
+
+/// A success without paging.
+pub(crate) fn ok(response: Value) -> Answer {
+    Ok(Reply {
+        response,
+        metadata: None,
+    })
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        json_response(StatusCode::OK, &ok_body(self.response, self.metadata))
     }
 }
 
 /// `{"stat":"OK","response":…}`, plus top-level `metadata` for pages.
-pub(crate) fn ok_body(response: Value, metadata: Option<Value>) -> Value {
+fn ok_body(response: Value, metadata: Option<Value>) -> Value {
     let mut body = json!({ "stat": "OK", "response": response });
     if let (Some(metadata), Some(object)) = (metadata, body.as_object_mut()) {
         object.insert("metadata".to_owned(), metadata);

@@ -117,6 +117,10 @@ pub enum Fault {
     ServiceUnavailable,
     /// Waits this long, then answers the request normally.
     Slow(Duration),
+    /// Answers exactly this status and body (as `application/json`, whatever it holds), to
+    /// test how a client reads an answer that is not Duo's envelope or not the shape a call
+    /// expects.
+    Answer { status: u16, body: String },
 }
 
 /// What happens to a phone call or push that a test has not answered with

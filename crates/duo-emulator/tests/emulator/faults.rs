@@ -65,6 +65,28 @@ async fn slow_and_path_filtered() {
 }
 
 #[tokio::test]
+async fn a_scripted_answer_replaces_the_reply() {
+    let emu = DuoEmulator::start(keys()).await;
+    let a = admin(&keys());
+    let fault = Fault::Answer {
+        status: 200,
+        body: "not Duo's envelope".to_owned(),
+    };
+    emu.fail_next_on("/admin/v1/users", 1, fault.clone());
+    let reply = get(&emu, &a, "/admin/v1/users", &[]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, "not Duo's envelope");
+    let log = emu.request_log();
+    assert_eq!(log[0].fault, Some(fault));
+    assert_eq!((log[0].signature_valid, log[0].error_code), (None, None));
+    // Used once: the next request is answered normally.
+    assert_eq!(
+        get(&emu, &a, "/admin/v1/users", &[]).await.body["stat"],
+        "OK"
+    );
+}
+
+#[tokio::test]
 async fn shutdown_stops_serving() {
     let emu = DuoEmulator::start(keys()).await;
     let url = format!("{}/auth/v2/ping", emu.base_url());

@@ -5,5 +5,6 @@ mod admin;
 mod auth_api;
 mod common;
 mod faults;
+mod routing;
 mod signatures;
 mod vectors;

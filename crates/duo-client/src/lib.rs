@@ -1,34 +1,41 @@
 //! A client for Duo's Admin API and Auth API, written from Duo's published signing rules
-//! (`/work/shared/reference/duo-admin-api.md`), with their official test vectors as tests.
+//! (`/work/shared/reference/duo-admin-api.md`), with their official test vectors as tests
+//! (the vectors live once, in duo-emulator's `src/vectors.json`). Its own crate so that only
+//! what talks to Duo links it: the recovery service's Duo provider, not the desktop app.
+//! Tested against `duo-emulator` (`tests/client/`).
 //!
 //! - [`config`]: where Duo is and the two applications' keys.
 //! - [`canonical`], [`signing`]: the canonical request and its HMAC (v2 and v5).
-//! - [`transport`]: one signed exchange, Duo's 429 backoff, the clock offset, paging.
-//! - [`admin`], [`auth`]: the typed calls the Duo provider makes.
+//! - [`transport`]: one signed exchange, the clock offset, paging; [`tuning`]: the timeout
+//!   and Duo's 429 backoff; `envelope`: reading Duo's answers.
+//! - [`admin`] (answers typed in [`objects`]), [`auth`]: the typed calls the Duo provider
+//!   makes.
 //! - [`error`]: [`DuoError`], whose texts never carry a key, a code or a link.
 
 pub mod admin;
 pub mod auth;
 pub mod canonical;
 pub mod config;
+mod envelope;
 pub mod error;
+pub mod objects;
 pub mod signing;
 pub mod transport;
-
-#[cfg(test)]
-mod fake;
+pub mod tuning;
 
 use std::sync::{atomic::AtomicI64, Arc};
 
-pub use admin::{
-    DuoActivation, DuoAdmin, DuoPhone, DuoPhoneType, DuoPhoneUser, DuoPhoneWithUsers, DuoToken,
-    DuoUser, DuoWebauthn,
-};
+pub use admin::DuoAdmin;
 pub use auth::{AuthStatus, DuoAuth, DuoUserRef};
 pub use config::{DuoApplication, DuoConfig};
 pub use error::{DuoConfigError, DuoError};
+pub use objects::{
+    DuoActivation, DuoPhone, DuoPhoneType, DuoPhoneUser, DuoPhoneWithUsers, DuoToken, DuoUser,
+    DuoWebauthn,
+};
 pub use reqwest::Method;
-pub use transport::{Backoff, DuoClient, Tuning};
+pub use transport::DuoClient;
+pub use tuning::{Backoff, Tuning};
 
 /// The two Duo applications on one API host, over one HTTP client and one clock offset.
 #[derive(Debug, Clone)]

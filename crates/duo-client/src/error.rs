@@ -45,7 +45,7 @@ pub enum DuoError {
     InvalidInput(&'static str),
 }
 
-/// A [`super::DuoConfig`] that cannot be used.
+/// A [`crate::DuoConfig`] that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum DuoConfigError {
     #[error("duo.api_host must be a bare host name such as api-xxxxxxxx.duosecurity.com")]

@@ -8,7 +8,7 @@ use recovery_api::Secret;
 use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
-use super::DuoConfigError;
+use crate::DuoConfigError;
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

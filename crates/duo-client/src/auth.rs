@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{transport::decode, DuoClient, DuoError};
+use crate::{envelope::decode, DuoClient, DuoError};
 
 /// Whom an Auth API call is about: Duo takes exactly one of the two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,131 +160,6 @@ impl DuoAuth {
             _ => Err(DuoError::Protocol(
                 "auth_status answered an unknown result".to_owned(),
             )),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::super::fake::{FakeDuo, Reply};
-    use super::*;
-
-    #[tokio::test]
-    async fn a_passcode_is_allowed_or_denied() {
-        let fake = FakeDuo::start().await;
-        let clients = fake.clients();
-        fake.reply(Reply::ok(
-            json!({"result": "allow", "status": "allow", "status_msg": "Success. Logging you in..."}),
-        ));
-        fake.reply(Reply::ok(json!({"result": "deny", "status": "deny",
-            "status_msg": "Incorrect passcode. Please try again."})));
-        let passcode = Secret::new("016931781");
-        assert!(clients
-            .auth
-            .passcode_auth(DuoUserRef::Username("jdoe"), &passcode)
-            .await
-            .unwrap());
-        assert!(!clients
-            .auth
-            .passcode_auth(DuoUserRef::Username("jdoe"), &passcode)
-            .await
-            .unwrap());
-        let seen = fake.seen();
-        assert_eq!(seen[0].method, "POST");
-        assert_eq!(seen[0].path, "/auth/v2/auth");
-        assert_eq!(
-            seen[0].body,
-            "factor=passcode&passcode=016931781&username=jdoe"
-        );
-        assert_eq!(seen[0].signed_by.as_deref(), Some(FakeDuo::AUTH_IKEY));
-    }
-
-    #[tokio::test]
-    async fn a_phone_call_is_started_and_polled() {
-        let fake = FakeDuo::start().await;
-        let clients = fake.clients();
-        fake.reply(Reply::ok(
-            json!({"txid": "45f7c92b-f45f-4862-8545-e0f58e78075a"}),
-        ));
-        let txid = clients
-            .auth
-            .phone_call_async(
-                DuoUserRef::UserId("DU3RP9I2WOC59VZX672N"),
-                "DPLANDLINE0000000001",
-            )
-            .await
-            .unwrap();
-        assert_eq!(txid, "45f7c92b-f45f-4862-8545-e0f58e78075a");
-        fake.reply(Reply::ok(json!({"result": "waiting", "status": "calling",
-            "status_msg": "Dialing XXX-XXX-0111..."})));
-        fake.reply(Reply::ok(json!({"result": "allow", "status": "allow",
-            "status_msg": "Success. Logging you in..."})));
-        fake.reply(Reply::ok(json!({"result": "deny", "status": "deny",
-            "status_msg": "No keypress detected"})));
-        assert_eq!(
-            clients.auth.auth_status(&txid).await.unwrap(),
-            AuthStatus::Waiting
-        );
-        assert_eq!(
-            clients.auth.auth_status(&txid).await.unwrap(),
-            AuthStatus::Allow
-        );
-        assert_eq!(
-            clients.auth.auth_status(&txid).await.unwrap(),
-            AuthStatus::Deny("No keypress detected".to_owned())
-        );
-        let seen = fake.seen();
-        assert_eq!(
-            seen[0].body,
-            "async=1&device=DPLANDLINE0000000001&factor=phone&user_id=DU3RP9I2WOC59VZX672N"
-        );
-        assert_eq!(seen[1].method, "GET");
-        assert_eq!(seen[1].path, "/auth/v2/auth_status");
-        assert_eq!(
-            seen[1].query.as_deref(),
-            Some("txid=45f7c92b-f45f-4862-8545-e0f58e78075a")
-        );
-    }
-
-    #[tokio::test]
-    async fn ping_is_unsigned_and_check_is_signed() {
-        let fake = FakeDuo::start().await;
-        let clients = fake.clients();
-        fake.reply(Reply::ok(json!({"time": 1357020061})));
-        fake.reply(Reply::ok(json!("valid")));
-        let time = clients.auth.ping().await.unwrap();
-        assert_eq!(time.unix_timestamp(), 1_357_020_061);
-        clients.auth.check().await.unwrap();
-        let seen = fake.seen();
-        assert_eq!(seen[0].path, "/auth/v2/ping");
-        assert!(!seen[0].had_authorization);
-        assert_eq!(seen[1].path, "/auth/v2/check");
-        assert_eq!(seen[1].signed_by.as_deref(), Some(FakeDuo::AUTH_IKEY));
-    }
-
-    #[tokio::test]
-    async fn no_capable_device_is_a_bad_request() {
-        let fake = FakeDuo::start().await;
-        let clients = fake.clients();
-        fake.reply(Reply::fail(
-            400,
-            40002,
-            "Invalid request parameters",
-            Some("no capable device"),
-        ));
-        let error = clients
-            .auth
-            .phone_call_async(DuoUserRef::Username("jdoe"), "DP1")
-            .await
-            .unwrap_err();
-        match error {
-            DuoError::BadRequest { code, message } => {
-                assert_eq!(code, 40002);
-                assert_eq!(message, "Invalid request parameters: no capable device");
-            }
-            other => panic!("{other:?}"),
         }
     }
 }
