@@ -112,9 +112,14 @@ describe('each action sends its command with the reason', () => {
     expect((await screen.findByTestId('hd-phone-calling')).textContent).toBe('We are calling •••• 0142.');
     expect(b.argsOf('agent_add_phone')).toEqual({ number: '+1 555 010 0142', extension: '12', phoneType: 'landline', reason: REASON });
     expect(screen.getByTestId('hd-phone-countdown')).toBeTruthy();
+    const lookUps = b.calls.filter((c) => c.cmd === 'agent_find_person').length;
     await user.type(input('hd-phone-code'), '314 159{Enter}');
     expect(await backOnRecord()).toBe('Done: the phone •••• 0142 was added. The person was told by e-mail.');
     expect(b.argsOf('agent_verify_phone')).toEqual({ phoneId: 'ph2', code: '314159' });
+    // The record is read again to show the new phone; the caller check stays.
+    expect(b.calls.filter((c) => c.cmd === 'agent_find_person').length).toBe(lookUps + 1);
+    expect(b.calls.filter((c) => c.cmd === 'agent_find_person').pop()?.args).toEqual({ username: 'ada' });
+    expect(app.caller?.status).toBe('verified');
   });
 
   it('adds a mobile that is answered (no code); a mobile sends no extension', async () => {
@@ -322,8 +327,31 @@ describe('errors of the new codes', () => {
     expect(app.caller).toBeNull();
   });
 
+  it('no_person (Rust has no open record) goes back to FindPerson with the reason', async () => {
+    hdBackend(HD_INFO, { agent_unlock: () => { throw err('no_person'); } });
+    openAs(HOPPER, 'hdUnlock', { caller: verified() });
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId('hd-reason'), REASON);
+    await user.click(screen.getByTestId('hd-unlock-submit'));
+    await screen.findByTestId('find-username');
+    expect(text(screen.getByTestId('error'))).toBe(`${en['error.no_person.what']} ${en['error.no_person.next']}`);
+    expect(app.person).toBeNull();
+    expect(app.caller).toBeNull();
+    expect(app.agent?.username).toBe('hopper');
+  });
+
+  it('key_not_registered on the key sign-in says which key and the other way', async () => {
+    hdBackend(HD_INFO, { agent_sign_in_with_key: () => { throw err('key_not_registered'); } });
+    openAs(HOPPER, 'agentSecondFactor', { person: null });
+    app.agent = null;
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId('agent-key-start'));
+    expect(text(await screen.findByTestId('error'))).toBe(`${en['error.key_not_registered.what']} ${en['error.key_not_registered.next']}`);
+    expect(screen.getByTestId('agent-use-passcode')).toBeTruthy();
+  });
+
   it('every new code has Spanish too', () => {
-    for (const code of ['permission_denied', 'own_account', 'caller_not_verified', 'caller_verification_too_weak', 'in_person_needs_kiosk', 'enrolment_link_invalid']) {
+    for (const code of ['permission_denied', 'own_account', 'caller_not_verified', 'caller_verification_too_weak', 'in_person_needs_kiosk', 'enrolment_link_invalid', 'key_not_registered', 'help_desk_only', 'no_person']) {
       const catalog = es as Record<string, string>;
       expect(catalog[`error.${code}.what`]).toBeTruthy();
       expect(catalog[`error.${code}.next`]).toBeTruthy();

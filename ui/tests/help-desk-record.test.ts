@@ -128,6 +128,18 @@ describe('PersonRecord', () => {
   });
 });
 
+describe('reloading the record', () => {
+  it('reads the same person again and keeps the caller check', async () => {
+    const b = hdBackend(HD_INFO, { agent_find_person: () => person({ recoveryPinSet: false }) });
+    const user = userEvent.setup();
+    openAs(HOPPER, 'personRecord', { caller: verified() });
+    await user.click(await screen.findByTestId('person-reload'));
+    await waitFor(() => expect(screen.getByTestId('person-pin').textContent).toBe(en['hd.record.pinNotSet']));
+    expect(b.argsOf('agent_find_person')).toEqual({ username: 'ada' });
+    expect(app.caller?.status).toBe('verified');
+  });
+});
+
 describe('VerifyCaller', () => {
   it('sent code by e-mail: sends, then checks the code read back; every action opens up', async () => {
     const b = hdBackend();

@@ -103,7 +103,7 @@ describe('agent sign-in', () => {
     expect(screen.getByTestId('agent-role').textContent).toBe(en['hd.role.help_desk']);
   });
 
-  it('cancelling the key goes back to the choice; a failed key shows the agent wording', async () => {
+  it('a key that fails shows the agent wording and offers the choice again', async () => {
     const b = hdBackend(HD_INFO, {
       agent_sign_in_with_key: () => new Promise((_, reject) => setTimeout(() => reject(err('verification_failed')), 10)),
     });

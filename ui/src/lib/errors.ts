@@ -78,6 +78,9 @@ export const APP_CODES = [
   'key_already_registered',
   'key_model_not_allowed',
   'key_unsupported',
+  'key_not_registered',
+  'help_desk_only',
+  'no_person',
   'internal',
 ] as const;
 
