@@ -183,7 +183,9 @@ impl AgentKeys {
                 "challenge": URL_SAFE_NO_PAD.encode(challenge),
                 "timeout": TIMEOUT_MILLIS,
                 "rpId": self.rp_id,
-                "allowCredentials": [{ "type": "public-key", "id": credential_id }],
+                "allowCredentials": [
+                    { "type": "public-key", "id": credential_id, "transports": ["usb"] }
+                ],
                 "userVerification": "required",
                 "hints": ["security-key"],
             }
@@ -260,7 +262,7 @@ impl AgentKeys {
         now: OffsetDateTime,
     ) -> Result<RegistrationStarted, crate::error::RecoveryError> {
         let existing = self.stored(&agent.id).await?;
-        let (options, pending) = self
+        let (mut options, pending) = self
             .relying_party
             .start_registration(
                 user_handle(&agent.id),
@@ -269,6 +271,11 @@ impl AgentKeys {
                 &existing,
             )
             .map_err(crate::error::RecoveryError::SecurityKey)?;
+        // The key must register with its PIN: sign-in requires user verification.
+        if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+            selection.user_verification = serde_json::from_value(json!("required"))
+                .map_err(|_| crate::error::RecoveryError::SecurityKey(SecurityKeyError::StateCorrupt))?;
+        }
         let id = Uuid::new_v4().to_string();
         sqlx::query(
             "INSERT INTO help_desk_key_registrations \
