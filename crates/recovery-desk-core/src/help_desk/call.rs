@@ -61,7 +61,13 @@ impl HelpDesk {
     }
 
     pub async fn check_caller_code(&self, code: Secret) -> Result<CallerCheckView, FlowError> {
-        let code = Secret::new(code.expose().trim());
+        // As the caller reads it out: "690 788".
+        let code = Secret::new(
+            code.expose()
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-'))
+                .collect::<String>(),
+        );
         if code.expose().len() != CALLER_CODE_DIGITS
             || !code.expose().bytes().all(|b| b.is_ascii_digit())
         {

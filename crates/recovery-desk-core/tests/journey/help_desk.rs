@@ -105,7 +105,7 @@ async fn margaret_signed_in(desk: &Desk) -> AgentView {
         .unwrap()
 }
 
-/// The six digits of the newest e-mail in the demo outbox.
+/// The code of the newest e-mail in the demo outbox, as the caller reads it ("690 788").
 async fn last_emailed_code(desk: &Desk) -> String {
     let messages = desk.person.demo_inbox().await.unwrap();
     let body = &messages
@@ -113,8 +113,9 @@ async fn last_emailed_code(desk: &Desk) -> String {
         .find(|m| m.channel.as_str() == "email")
         .expect("an e-mail")
         .body;
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|word| word.len() == 6)
+    body.lines()
+        .filter_map(|line| line.rsplit_once(':').map(|(_, code)| code.trim()))
+        .find(|code| code.chars().filter(char::is_ascii_digit).count() == 6)
         .unwrap_or_else(|| panic!("no code in {body:?}"))
         .to_owned()
 }
@@ -126,7 +127,7 @@ async fn hopper_signs_in_with_the_demo_agent_key_and_its_pin() {
     let (events, result) = with_demo_agent_key(&desk, &[KEY_PIN]).await;
     let agent = result.unwrap();
     assert_eq!(agent.username, "hopper");
-    assert_eq!(agent.display_name, "Grace Hopper");
+    assert_eq!(agent.display_name, "Grace Hopper (help desk)");
     assert_eq!(serde_json::to_value(&agent).unwrap()["role"], "help_desk");
     assert_eq!(
         serde_json::to_value(&agent).unwrap()["method"],
@@ -271,7 +272,11 @@ async fn an_agent_verifies_ada_by_an_emailed_code_and_her_bypass_code_works_once
         .await
         .unwrap_err();
     assert_eq!(AppError::from(&error).field.as_deref(), Some("code"));
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let wrong = if code == "000 000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let error = desk
         .help_desk
         .check_caller_code(Secret::new(wrong))
@@ -280,6 +285,7 @@ async fn an_agent_verifies_ada_by_an_emailed_code_and_her_bypass_code_works_once
     let error = AppError::from(&error);
     assert_eq!(error.code, "code_incorrect");
     assert_eq!(error.attempts_left, Some(2));
+    // Typed as read out, with its space.
     let verified = desk
         .help_desk
         .check_caller_code(Secret::new(code.clone()))

@@ -273,8 +273,10 @@ impl AgentKeys {
             .map_err(crate::error::RecoveryError::SecurityKey)?;
         // The key must register with its PIN: sign-in requires user verification.
         if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
-            selection.user_verification = serde_json::from_value(json!("required"))
-                .map_err(|_| crate::error::RecoveryError::SecurityKey(SecurityKeyError::StateCorrupt))?;
+            selection.user_verification =
+                serde_json::from_value(json!("required")).map_err(|_| {
+                    crate::error::RecoveryError::SecurityKey(SecurityKeyError::StateCorrupt)
+                })?;
         }
         let id = Uuid::new_v4().to_string();
         sqlx::query(
