@@ -17,6 +17,9 @@ pub struct Cli {
     /// Kiosk mode: fullscreen, locked down, cleared when idle.
     #[arg(long)]
     pub kiosk: bool,
+    /// Agent mode: the help desk's console (agents sign in, verify callers, act on accounts).
+    #[arg(long)]
+    pub help_desk: bool,
     /// Demo mode only: keep the demo service's database in DIR (for end-to-end tests, which
     /// reach it with `recovery-server bypass-code issue`).
     #[arg(long, env = "RECOVERY_DESK_DEMO_DATA_DIR", hide = true)]

@@ -16,9 +16,9 @@ use tauri::{ipc::Channel, AppHandle, Manager, Runtime, State, WebviewWindow};
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
 
-use crate::{clipboard, desk::Desk};
+use crate::{clipboard, commands_help_desk as help_desk, desk::Desk};
 
-type Answer<T> = Result<T, AppError>;
+pub(crate) type Answer<T> = Result<T, AppError>;
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -45,6 +45,25 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         rename_device,
         recovery_pin_status,
         set_recovery_pin,
+        help_desk::agent_begin_sign_in,
+        help_desk::agent_sign_in_with_passcode,
+        help_desk::agent_sign_in_with_key,
+        help_desk::agent_sign_out,
+        help_desk::agent_find_person,
+        help_desk::agent_send_caller_code,
+        help_desk::agent_check_caller_code,
+        help_desk::agent_verify_caller_pin,
+        help_desk::agent_verify_caller_in_person,
+        help_desk::agent_issue_bypass_code,
+        help_desk::agent_send_activation,
+        help_desk::agent_add_phone,
+        help_desk::agent_verify_phone,
+        help_desk::agent_send_key_link,
+        help_desk::agent_register_key_here,
+        help_desk::agent_unlock,
+        help_desk::agent_clear_recovery_pin,
+        help_desk::agent_remove_device,
+        help_desk::agent_end_call,
     ]
 }
 
@@ -175,18 +194,18 @@ fn answer_key_pin(desk: State<'_, Desk>, pin: String, new_pin: bool) -> Answer<(
     } else {
         PinReply::Pin(pin)
     };
-    Ok(desk.journey.answer_key_pin(reply)?)
+    Ok(desk.answer_key_pin(reply)?)
 }
 
 #[tauri::command]
 fn cancel_security_key(desk: State<'_, Desk>) {
-    desk.journey.cancel_security_key();
+    desk.cancel_security_key();
 }
 
-/// Demo mode: the person "touches" the demo key.
+/// Demo mode: the person (or, in agent mode, the agent) "touches" the demo key.
 #[tauri::command]
 fn touch_demo_key(desk: State<'_, Desk>) -> Answer<bool> {
-    Ok(desk.journey.touch_demo_key()?)
+    Ok(desk.touch_demo_key()?)
 }
 
 #[tauri::command]

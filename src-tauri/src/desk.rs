@@ -1,5 +1,6 @@
 //! What the app holds while it runs: the journey on the configured service (or the embedded
-//! demo service, kept alive here), the start-up information for the web view, and settings.
+//! demo service, kept alive here), the help desk's console in agent mode, the start-up
+//! information for the web view, and settings.
 
 use std::path::Path;
 
@@ -7,15 +8,19 @@ use anyhow::Context;
 use recovery_desk_core::{
     config::{DeskConfig, Locale, UpdaterSettings},
     embedded::{self, DemoService},
+    help_desk::HelpDeskOptions,
     journey::JourneyOptions,
     kiosk_credential::KioskCredentialStore,
+    security_key::PinReply,
     service_client::ServiceClient,
-    view::AppInfo,
-    Journey,
+    view::{AppInfo, AppMode},
+    FlowError, HelpDesk, Journey,
 };
 
 pub struct Desk {
     pub journey: Journey,
+    /// The help desk's console: only in agent mode (`--help-desk`, `[help_desk] enabled`).
+    pub help_desk: Option<HelpDesk>,
     pub info: AppInfo,
     pub updater: UpdaterSettings,
     /// The embedded demo service: stopped (and its database removed) with the app.
@@ -24,12 +29,15 @@ pub struct Desk {
 
 impl Desk {
     /// Reads the configuration and connects to its service, or starts the demo service.
+    /// `help_desk_flag`: `--help-desk`, the same as `[help_desk] enabled = true`.
     pub async fn start(
         config_file: Option<&Path>,
         kiosk_flag: bool,
+        help_desk_flag: bool,
         demo_data_dir: Option<&Path>,
     ) -> anyhow::Result<Self> {
-        let config = DeskConfig::load(&DeskConfig::system_path(), config_file)?;
+        let mut config = DeskConfig::load(&DeskConfig::system_path(), config_file)?;
+        config.help_desk.enabled |= help_desk_flag;
         Self::with_config(config, kiosk_flag, demo_data_dir).await
     }
 
@@ -52,8 +60,23 @@ impl Desk {
                 (client, Some(service))
             }
         };
+        let mode = if config.help_desk.enabled {
+            AppMode::HelpDesk
+        } else {
+            AppMode::Person
+        };
+        let help_desk = (mode == AppMode::HelpDesk).then(|| {
+            HelpDesk::new(
+                client.clone(),
+                HelpDeskOptions {
+                    demo: demo.is_some(),
+                    min_key_pin_length: config.security_keys.min_pin_length,
+                },
+            )
+        });
         let info = AppInfo::new(
             &config,
+            mode,
             demo.is_some(),
             kiosk,
             env!("CARGO_PKG_VERSION"),
@@ -70,6 +93,7 @@ impl Desk {
         );
         Ok(Self {
             journey,
+            help_desk,
             info,
             updater: config.updater,
             _demo: demo,
@@ -78,6 +102,34 @@ impl Desk {
 
     pub fn kiosk(&self) -> bool {
         self.info.kiosk
+    }
+
+    /// The help desk's console, or `help_desk_only` outside agent mode.
+    pub fn help_desk(&self) -> Result<&HelpDesk, FlowError> {
+        self.help_desk.as_ref().ok_or(FlowError::HelpDeskOnly)
+    }
+
+    /// The security-key prompts (`answer_key_pin`, `cancel_security_key`, `touch_demo_key`)
+    /// go to the ceremony of the console the app is: the agent's in agent mode.
+    pub fn answer_key_pin(&self, reply: PinReply) -> Result<(), FlowError> {
+        match &self.help_desk {
+            Some(help_desk) => help_desk.answer_key_pin(reply),
+            None => self.journey.answer_key_pin(reply),
+        }
+    }
+
+    pub fn cancel_security_key(&self) {
+        match &self.help_desk {
+            Some(help_desk) => help_desk.cancel_security_key(),
+            None => self.journey.cancel_security_key(),
+        }
+    }
+
+    pub fn touch_demo_key(&self) -> Result<bool, FlowError> {
+        match &self.help_desk {
+            Some(help_desk) => help_desk.touch_demo_key(),
+            None => self.journey.touch_demo_key(),
+        }
     }
 }
 

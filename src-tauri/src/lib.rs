@@ -2,12 +2,14 @@
 //!
 //! This crate only wires things to the window: [`cli`] reads the command line, [`desk`] starts
 //! the journey on the configured (or embedded demo) service, [`window`] builds the main window
-//! (locked down in kiosk mode), [`commands`] are the thin IPC commands, [`clipboard`] copies a
+//! (locked down in kiosk mode), [`commands`] are the thin IPC commands (the help desk's in
+//! `commands_help_desk`), [`clipboard`] copies a
 //! bypass code and clears it, [`updates`] checks for signed updates between recoveries.
 
 mod cli;
 mod clipboard;
 pub mod commands;
+mod commands_help_desk;
 pub mod desk;
 mod kiosk_cli;
 pub mod updates;
@@ -46,6 +48,7 @@ fn run_app(cli: &Cli) -> anyhow::Result<()> {
     let desk = tauri::async_runtime::block_on(desk::Desk::start(
         cli.config.as_deref(),
         cli.kiosk,
+        cli.help_desk,
         cli.demo_data_dir.as_deref(),
     ))?;
     let context = tauri::generate_context!();

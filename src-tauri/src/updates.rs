@@ -90,6 +90,12 @@ pub fn on_idle<R: Runtime>(app: &AppHandle<R>) {
             return;
         };
         let desk = app.state::<Desk>();
+        // Never under a signed-in agent (agent mode): the restart would end their session.
+        if let Some(help_desk) = &desk.help_desk {
+            if !help_desk.is_idle().await {
+                return;
+            }
+        }
         // Installing and restarting happen while no recovery can start.
         desk.journey
             .run_if_idle(|| {

@@ -322,3 +322,104 @@ fn the_recovery_pin_commands_answer_no_secret() {
         Err(app_error("passcode_sign_in_required", None))
     );
 }
+
+fn help_desk_console() -> common::RunningApp {
+    let mut config = DeskConfig::default();
+    config.help_desk.enabled = true;
+    start(config, false)
+}
+
+/// Agent mode: app_info says so; margaret signs in with her passcode and the web view gets her
+/// view (no token); a look-up answers the record's view; an action before the caller is
+/// verified is refused in Rust with the service's code. Outside agent mode the agent commands
+/// answer `help_desk_only`.
+#[test]
+fn agent_commands_answer_views_and_never_the_token() {
+    let app = personal_computer();
+    assert_eq!(app.invoke("app_info", json!({})).unwrap()["mode"], "person");
+    assert_eq!(
+        app.invoke(
+            "agent_begin_sign_in",
+            json!({ "username": "margaret", "password": "apollo-guidance-1969" })
+        ),
+        Err(app_error("help_desk_only", None))
+    );
+
+    let app = help_desk_console();
+    assert_eq!(
+        app.invoke("app_info", json!({})).unwrap()["mode"],
+        "help_desk"
+    );
+    assert_eq!(
+        app.invoke(
+            "agent_begin_sign_in",
+            json!({ "username": "margaret", "password": "apollo-guidance-1969" })
+        ),
+        Ok(Value::Null)
+    );
+    let agent = app
+        .invoke(
+            "agent_sign_in_with_passcode",
+            json!({ "passcode": "755224" }),
+        )
+        .unwrap();
+    assert_eq!(
+        keys(&agent),
+        [
+            "displayName",
+            "expiresAt",
+            "method",
+            "permissions",
+            "role",
+            "securityKeys",
+            "username"
+        ]
+    );
+    assert_eq!(agent["role"], "admin");
+    assert_eq!(agent["method"], "passcode");
+    let text = agent.to_string();
+    for secret in ["token", "apollo-guidance-1969", "755224"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+
+    let record = app
+        .invoke("agent_find_person", json!({ "username": "ada" }))
+        .unwrap();
+    assert_eq!(
+        keys(&record),
+        [
+            "devices",
+            "directoryPhones",
+            "displayName",
+            "isAgent",
+            "lock",
+            "notificationAddresses",
+            "ownAccount",
+            "recentEvents",
+            "recoveryPinSet",
+            "username"
+        ]
+    );
+    assert_eq!(keys(&record["lock"]), ["failuresLastDay", "state", "until"]);
+    assert_eq!(
+        app.invoke(
+            "agent_issue_bypass_code",
+            json!({ "reason": "ticket 4711", "validMinutes": null })
+        ),
+        Err(app_error("caller_not_verified", None))
+    );
+    assert_eq!(
+        app.invoke("agent_unlock", json!({ "reason": "" })),
+        Err(app_error("invalid_input", Some("reason")))
+    );
+    assert_eq!(app.invoke("agent_end_call", json!({})), Ok(Value::Null));
+    assert_eq!(
+        app.invoke("agent_send_caller_code", json!({ "channel": "email" })),
+        Err(app_error("no_person", None))
+    );
+    assert_eq!(app.invoke("agent_sign_out", json!({})), Ok(Value::Null));
+    assert_eq!(
+        app.invoke("agent_find_person", json!({ "username": "ada" })),
+        Err(app_error("not_signed_in", None))
+    );
+}

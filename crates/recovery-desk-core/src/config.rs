@@ -59,6 +59,8 @@ impl Default for Organisation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HelpDesk {
+    /// The app is the help desk's console (agent mode), as with `--help-desk`.
+    pub enabled: bool,
     pub phone: Option<String>,
     pub url: Option<Url>,
     pub email: Option<String>,

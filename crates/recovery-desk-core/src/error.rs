@@ -28,6 +28,12 @@ pub enum FlowError {
     CopyNotAllowed,
     #[error("only the demo service has an inbox")]
     DemoOnly,
+    /// A help-desk command while the app is not in agent mode.
+    #[error("the app is not in help-desk mode")]
+    HelpDeskOnly,
+    /// A help-desk action before any person was looked up in this call.
+    #[error("no person is open: find the caller's account first")]
+    NoPerson,
     /// A call that must be answered has not been answered yet.
     #[error("the call has not been answered yet")]
     CallNotAnswered,
@@ -115,6 +121,8 @@ impl From<&FlowError> for AppError {
             FlowError::NotSignedIn => Self::code("not_signed_in"),
             FlowError::CopyNotAllowed => Self::code("copy_not_allowed"),
             FlowError::DemoOnly => Self::code("demo_only"),
+            FlowError::HelpDeskOnly => Self::code("help_desk_only"),
+            FlowError::NoPerson => Self::code("no_person"),
             FlowError::CallNotAnswered => Self::code("call_not_answered"),
             FlowError::SecurityKey(error) => match error {
                 KeyError::PinInvalid { retries_left } => Self {
@@ -143,6 +151,7 @@ fn key_error_code(error: &KeyError) -> &'static str {
         KeyError::Cancelled => "key_cancelled",
         KeyError::AlreadyRegistered => "key_already_registered",
         KeyError::ModelNotAllowed => "key_model_not_allowed",
+        KeyError::NotRegistered => "key_not_registered",
         KeyError::Unsupported => "key_unsupported",
     }
 }

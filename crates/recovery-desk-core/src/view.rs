@@ -4,6 +4,11 @@
 use recovery_api::{
     authenticator::{Authenticator, AuthenticatorKind, AuthenticatorStatus, PhoneType},
     demo::{Channel, OutboxMessage},
+    help_desk::{
+        AgentRole, AgentSignInMethod, AgentSummary, CallerVerification, CallerVerificationMethod,
+        CallerVerificationStatus, HelpDeskPermission, LinkSent, LockKind, PersonRecord,
+        RecentEvent,
+    },
     phone::CodeDelivery,
     recovery_pin::RecoveryPinStatus,
 };
@@ -179,11 +184,20 @@ impl From<OutboxMessage> for OutboxMessageView {
     }
 }
 
+/// Which console the app is: the person's own recovery, or the help desk's (agent mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppMode {
+    Person,
+    HelpDesk,
+}
+
 /// What the web view needs to know at start: mode, organisation, help desk, kiosk timing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
+    pub mode: AppMode,
     pub demo: bool,
     pub kiosk: bool,
     pub organisation: OrganisationView,
@@ -216,9 +230,11 @@ pub struct KioskIdleView {
 }
 
 impl AppInfo {
-    /// `demo`: the embedded demo service is in use; `kiosk`: from `--kiosk` or the config.
+    /// `demo`: the embedded demo service is in use; `kiosk`: from `--kiosk` or the config;
+    /// `mode`: from `--help-desk` or `[help_desk] enabled`.
     pub fn new(
         config: &DeskConfig,
+        mode: AppMode,
         demo: bool,
         kiosk: bool,
         version: &str,
@@ -248,6 +264,7 @@ impl AppInfo {
         };
         Self {
             version: version.to_owned(),
+            mode,
             demo,
             kiosk,
             organisation: OrganisationView {
@@ -263,4 +280,187 @@ impl AppInfo {
             copy_allowed: !kiosk,
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The help desk (agent mode)
+// ---------------------------------------------------------------------------------------------
+
+/// The signed-in agent. The token stays in Rust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentView {
+    pub username: String,
+    pub display_name: String,
+    pub role: AgentRole,
+    pub method: AgentSignInMethod,
+    /// What the screens may offer (the service still checks each action).
+    pub permissions: Vec<HelpDeskPermission>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub security_keys: u32,
+}
+
+impl AgentView {
+    pub fn new(agent: AgentSummary, expires_at: OffsetDateTime) -> Self {
+        Self {
+            username: agent.username,
+            display_name: agent.display_name,
+            role: agent.role,
+            method: agent.method,
+            permissions: agent.permissions,
+            expires_at,
+            security_keys: agent.security_keys,
+        }
+    }
+}
+
+/// The person's record as the agent sees it: masked addresses and numbers, no secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonRecordView {
+    pub username: String,
+    pub display_name: String,
+    pub notification_addresses: Vec<String>,
+    pub directory_phones: Vec<String>,
+    pub devices: Vec<DeviceView>,
+    pub lock: LockView,
+    pub recovery_pin_set: bool,
+    pub is_agent: bool,
+    pub own_account: bool,
+    pub recent_events: Vec<RecentEventView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockView {
+    pub state: LockKind,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+    pub failures_last_day: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentEventView {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub event: String,
+    pub outcome: String,
+    pub client: String,
+}
+
+impl From<RecentEvent> for RecentEventView {
+    fn from(event: RecentEvent) -> Self {
+        Self {
+            at: event.at,
+            event: event.event,
+            outcome: event.outcome,
+            client: event.client,
+        }
+    }
+}
+
+impl From<PersonRecord> for PersonRecordView {
+    fn from(record: PersonRecord) -> Self {
+        Self {
+            username: record.username,
+            display_name: record.display_name,
+            notification_addresses: record.notification_addresses,
+            directory_phones: record.directory_phones,
+            devices: record
+                .authenticators
+                .into_iter()
+                .map(DeviceView::from)
+                .collect(),
+            lock: LockView {
+                state: record.lock.state,
+                until: record.lock.until,
+                failures_last_day: record.lock.failures_last_day,
+            },
+            recovery_pin_set: record.recovery_pin_set,
+            is_agent: record.is_agent,
+            own_account: record.own_account,
+            recent_events: record
+                .recent_events
+                .into_iter()
+                .map(RecentEventView::from)
+                .collect(),
+        }
+    }
+}
+
+/// Where the caller's verification stands. Its id stays in Rust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerCheckView {
+    pub status: CallerVerificationStatus,
+    pub method: CallerVerificationMethod,
+    /// Masked addresses or numbers a code went to (empty for other methods).
+    pub sent_to: Vec<String>,
+    /// Pending: when the code stops working. Verified: when actions stop accepting it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl From<&CallerVerification> for CallerCheckView {
+    fn from(check: &CallerVerification) -> Self {
+        Self {
+            status: check.status,
+            method: check.method,
+            sent_to: check.sent_to.clone(),
+            expires_at: check.expires_at,
+        }
+    }
+}
+
+/// A link went to the person (never shown to the agent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkSentView {
+    pub sent_to: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl From<LinkSent> for LinkSentView {
+    fn from(sent: LinkSent) -> Self {
+        Self {
+            sent_to: sent.sent_to,
+            expires_at: sent.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnlockedView {
+    /// `temporary`, `until_help_desk`, or `none` (nothing was locked).
+    pub lifted: LiftedLock,
+}
+
+/// What an unlock lifted: a lock kind, or `none` where the service says `open`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiftedLock {
+    None,
+    Temporary,
+    UntilHelpDesk,
+}
+
+impl From<LockKind> for LiftedLock {
+    fn from(kind: LockKind) -> Self {
+        match kind {
+            LockKind::Open => Self::None,
+            LockKind::Temporary => Self::Temporary,
+            LockKind::UntilHelpDesk => Self::UntilHelpDesk,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryPinClearedView {
+    /// `false` when the person had no PIN (nothing changed).
+    pub cleared: bool,
 }

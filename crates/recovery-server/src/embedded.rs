@@ -66,6 +66,9 @@ impl DemoService {
         config.database_url = format!("sqlite://{}", folder.join("demo.db").display());
         config.notify = NotifyConfig::Outbox;
         config.telephony = TelephonyConfig::Outbox;
+        if config.help_desk.agents.is_empty() {
+            config.help_desk.agents = demo::agents();
+        }
         let listen = config.listen;
         let listen_error = |source| EmbeddedError::Listen {
             address: listen,
@@ -89,6 +92,8 @@ impl DemoService {
         // A kept data folder already holds the demo people after the first start.
         if !demo::is_loaded(&app).await? {
             demo::load(&app).await?;
+            // The app's demo agent key signs hopper in (PIN 1906).
+            demo::seed_hopper_key(&app, demo::HOPPER_DEMO_AGENT_KEY.trim_end()).await?;
         }
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(app.clone(), listener, async move {

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use crate::credential::PresetCredential;
+
 /// The AAGUID the virtual key reports by default. It is no real model's, so the service names
 /// it "Security key".
 pub const TEST_AAGUID: Uuid = uuid::uuid!("00c7a2de-5e55-4b1e-8a11-7e57a0000001");
@@ -85,6 +87,11 @@ pub struct Config {
     pub up_timeout: Duration,
     pub attestation: Attestation,
     pub max_msg_size: u32,
+    /// The signature counter's start (0 for a new key). A key that must outlive the relying
+    /// party's memory of it (the demo agent key, restarted with each app) starts it high.
+    pub sign_count: u32,
+    /// Credentials the key holds from the start, as if registered before it was handed over.
+    pub credentials: Vec<PresetCredential>,
 }
 
 impl Default for Config {
@@ -102,6 +109,8 @@ impl Default for Config {
             up_timeout: Duration::from_secs(30),
             attestation: Attestation::PackedSelf,
             max_msg_size: 1200,
+            sign_count: 0,
+            credentials: Vec::new(),
         }
     }
 }
@@ -128,6 +137,12 @@ impl Config {
 
     pub fn with_presence(mut self, presence: Presence) -> Self {
         self.presence = presence;
+        self
+    }
+
+    /// The key already holds `credential` (a non-resident one: found through an allowList).
+    pub fn with_credential(mut self, credential: PresetCredential) -> Self {
+        self.credentials.push(credential);
         self
     }
 

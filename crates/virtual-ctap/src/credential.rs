@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use std::fmt;
+
 use crypto_glue::{
     ecdsa_p256::{EcdsaP256PrivateKey, EcdsaP256Signature, EcdsaP256SigningKey},
     traits::Signer,
@@ -24,6 +26,70 @@ pub(crate) struct Credential {
     pub(crate) rp_id: String,
     /// `None` when the inner SoftToken holds the key.
     pub(crate) key: Option<EcdsaP256PrivateKey>,
+}
+
+/// A credential given to the key rather than made by it: a fixed id and P-256 private key for
+/// one relying party, so that a relying party may store its public half beforehand (the demo
+/// agent key, `demo_credential`).
+#[derive(Clone)]
+pub struct PresetCredential {
+    id: Vec<u8>,
+    rp_id: String,
+    key: EcdsaP256PrivateKey,
+}
+
+/// The private key given is no P-256 scalar (zero, too large, or not 32 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidPrivateKey;
+
+impl fmt::Display for InvalidPrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a P-256 private key")
+    }
+}
+
+impl std::error::Error for InvalidPrivateKey {}
+
+impl PresetCredential {
+    /// `private_key` is the 32-byte big-endian P-256 scalar.
+    pub fn new(id: &[u8], rp_id: &str, private_key: &[u8]) -> Result<Self, InvalidPrivateKey> {
+        let key = EcdsaP256PrivateKey::from_slice(private_key).map_err(|_| InvalidPrivateKey)?;
+        Ok(Self {
+            id: id.to_vec(),
+            rp_id: rp_id.to_owned(),
+            key,
+        })
+    }
+
+    pub fn id(&self) -> &[u8] {
+        &self.id
+    }
+
+    pub fn rp_id(&self) -> &str {
+        &self.rp_id
+    }
+
+    /// The public key's affine coordinates (32 bytes each), what a relying party stores.
+    pub fn public_key_coordinates(&self) -> (Vec<u8>, Vec<u8>) {
+        pin::public_coords(&self.key)
+    }
+
+    pub(crate) fn to_credential(&self) -> Credential {
+        Credential {
+            id: self.id.clone(),
+            rp_id: self.rp_id.clone(),
+            key: Some(self.key.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for PresetCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PresetCredential")
+            .field("rp_id", &self.rp_id)
+            .field("id_len", &self.id.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The UP and UV flag bits.

@@ -22,6 +22,9 @@
 //! - `CTAPHID_CANCEL` (`token.rs`): [`Token::cancel`] on any clone of the key aborts a request
 //!   that is waiting for a touch with `CTAP2_ERR_KEEPALIVE_CANCEL`.
 //!
+//! A key may also start out holding credentials ([`Config::with_credential`]): the app's demo
+//! agent key holds [`demo_credential::hopper`] this way.
+//!
 //! Keep-alives are signalled the way `USBToken` does it: `ui.request_touch()` (UPNEEDED) or
 //! `ui.processing()` (PROCESSING), then a pause of [`Config::keepalive_interval`].
 //!
@@ -34,6 +37,7 @@ mod cbor;
 mod commands;
 mod config;
 mod credential;
+pub mod demo_credential;
 mod pin;
 mod pin_token;
 mod presence;
@@ -48,4 +52,5 @@ pub use config::{
     Attestation, Config, Presence, Version, MAX_PIN_RETRIES, MISMATCHES_BEFORE_POWER_CYCLE,
     SOFTTOKEN_AAGUID, TEST_AAGUID, YUBIKEY_5_AAGUID, YUBIKEY_5_NFC_AAGUID,
 };
+pub use credential::{InvalidPrivateKey, PresetCredential};
 pub use request_log::{Exchange, RequestKind};

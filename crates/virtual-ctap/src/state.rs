@@ -55,9 +55,13 @@ impl State {
             power_cycle_blocked: false,
             key_agreement: ecdsa_p256::new_key(),
             pin_token: None,
-            credentials: Vec::new(),
+            credentials: config
+                .credentials
+                .iter()
+                .map(|preset| preset.to_credential())
+                .collect(),
             soft,
-            sign_count: 0,
+            sign_count: config.sign_count,
             waiting: false,
             cancel_requested: false,
             touched: false,

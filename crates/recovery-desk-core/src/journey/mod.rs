@@ -6,7 +6,7 @@
 
 mod devices;
 mod recovery_pin;
-mod security_keys;
+pub(crate) mod security_keys;
 mod verification;
 
 use std::sync::atomic::AtomicU64;

@@ -36,7 +36,9 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum KeySource {
-    /// The key plugged into this computer (USB; on Windows, whatever Windows offers).
+    /// The key plugged into this computer (USB; on Windows, whatever Windows offers). The
+    /// help-desk commands call it `usb`.
+    #[serde(alias = "usb")]
     Plugged,
     /// The software demo key (demo mode only).
     Demo,
@@ -44,7 +46,7 @@ pub enum KeySource {
 
 /// The running ceremony's handles: where the person's PIN goes, and its cancel switch.
 #[derive(Debug, Default)]
-pub(super) struct CeremonySlot {
+pub(crate) struct CeremonySlot {
     control: Mutex<Option<Control>>,
 }
 
@@ -70,7 +72,7 @@ impl CeremonySlot {
 
     /// Makes a new ceremony the current one; a previous one still running is cancelled (one
     /// key at a time).
-    fn open(&self, generation: u64) -> (mpsc::Receiver<PinReply>, CancellationToken) {
+    pub(crate) fn open(&self, generation: u64) -> (mpsc::Receiver<PinReply>, CancellationToken) {
         let (pins, replies) = mpsc::channel(1);
         let cancel = CancellationToken::new();
         let previous = self.lock().replace(Control {
@@ -85,20 +87,20 @@ impl CeremonySlot {
         (replies, cancel)
     }
 
-    fn close(&self, generation: u64) {
+    pub(crate) fn close(&self, generation: u64) {
         let mut slot = self.lock();
         if slot.as_ref().is_some_and(|c| c.generation == generation) {
             *slot = None;
         }
     }
 
-    pub(super) fn cancel(&self) {
+    pub(crate) fn cancel(&self) {
         if let Some(control) = self.lock().take() {
             control.cancel.cancel();
         }
     }
 
-    fn answer(&self, reply: PinReply) -> Result<(), FlowError> {
+    pub(crate) fn answer(&self, reply: PinReply) -> Result<(), FlowError> {
         let mut slot = self.lock();
         let control = slot
             .as_mut()
@@ -122,7 +124,7 @@ impl CeremonySlot {
 
     /// Passes the ceremony's events to the window, noting which prompt is on screen before
     /// the window can see it.
-    async fn relay(
+    pub(crate) async fn relay(
         &self,
         generation: u64,
         mut events: mpsc::UnboundedReceiver<KeyEvent>,
@@ -148,9 +150,9 @@ impl CeremonySlot {
 }
 
 /// Closes the slot when the ceremony ends, however it ends.
-struct CloseOnDrop<'a> {
-    slot: &'a CeremonySlot,
-    generation: u64,
+pub(crate) struct CloseOnDrop<'a> {
+    pub(crate) slot: &'a CeremonySlot,
+    pub(crate) generation: u64,
 }
 
 impl Drop for CloseOnDrop<'_> {
@@ -382,7 +384,7 @@ impl Journey {
 
 /// A PIN as CTAP takes it: NFC-normalised (as the crate does when it sets one), not empty, at
 /// most 63 bytes, no NUL. Refused here, it costs no try.
-fn checked_pin(pin: &str) -> Result<Zeroizing<String>, FlowError> {
+pub(crate) fn checked_pin(pin: &str) -> Result<Zeroizing<String>, FlowError> {
     let normalised: Zeroizing<String> = Zeroizing::new(pin.nfc().collect());
     if normalised.is_empty() || normalised.len() > 63 || normalised.contains('\0') {
         return Err(FlowError::InvalidInput { field: "pin" });
@@ -393,7 +395,7 @@ fn checked_pin(pin: &str) -> Result<Zeroizing<String>, FlowError> {
 /// A name as the person typed it, by the service's rule ([`fields::normalize_device_name`]):
 /// trimmed, `None` when empty, refused when too long or holding control, direction or
 /// separator characters.
-fn checked_name(name: Option<&str>) -> Result<Option<String>, FlowError> {
+pub(crate) fn checked_name(name: Option<&str>) -> Result<Option<String>, FlowError> {
     match name {
         None => Ok(None),
         Some(name) => fields::normalize_device_name(name)
@@ -402,7 +404,7 @@ fn checked_name(name: Option<&str>) -> Result<Option<String>, FlowError> {
 }
 
 /// The service's verdicts on the key itself, as the key's errors.
-fn key_refused(error: FlowError) -> FlowError {
+pub(crate) fn key_refused(error: FlowError) -> FlowError {
     match error.service_code() {
         Some(ErrorCode::SecurityKeyAlreadyRegistered) => {
             FlowError::SecurityKey(KeyError::AlreadyRegistered)

@@ -1,5 +1,5 @@
-//! The blocking ceremony: pre-flight, PIN state machine, registration loop, error mapping
-//! (design §5.3, §1.11). Runs on a blocking-pool thread: the crate's async calls go through
+//! The blocking registration ceremony: pre-flight, PIN state machine, registration loop, and
+//! the error mapping the sign-in ceremony (`assertion`) shares (design §5.3, §1.11). Runs on a blocking-pool thread: the crate's async calls go through
 //! `futures::executor::block_on`, never `Handle::block_on`, so that waiting for the person's
 //! PIN may block (§1.9).
 
@@ -31,8 +31,8 @@ use super::{
 };
 
 /// What getInfo and getPINRetries said before anything else was sent.
-struct Preflight {
-    info: GetInfoResponse,
+pub(super) struct Preflight {
+    pub(super) info: GetInfoResponse,
     retries: Option<u32>,
     blocked_until_reinserted: bool,
 }
@@ -53,6 +53,43 @@ pub(super) fn run<T: Token>(
     let mut guarded = Guarded::new(key, Arc::clone(&shared));
     let preflight =
         block_on(preflight(&mut guarded, &bridge)).map_err(|e| map_error(&shared, e, None))?;
+    let client_pin = preflight.info.get_option("clientPin");
+    let (key_info, min_pin_length) = found(&preflight, &settings, &bridge);
+    let pin = key_info.pin;
+    refuse_early(pin)?;
+
+    let mut authenticator = block_on(CtapAuthenticator::new(guarded, &bridge))
+        .ok_or_else(|| stopped(&shared).unwrap_or(KeyError::Unsupported))?;
+
+    if pin == PinState::NotSet {
+        set_up_pin(&mut authenticator, &bridge, &shared, min_pin_length)?;
+    }
+
+    loop {
+        match authenticator.do_registration(origin.clone(), options.clone()) {
+            Ok(credential) => {
+                return Ok(Registered {
+                    credential,
+                    key: key_info,
+                })
+            }
+            Err(WebauthnCError::Ctap(CtapError::Ctap2PinInvalid)) if shared.reason().is_none() => {
+                // The crate asks again (after a new getPINRetries) on the next attempt.
+                let retries_left = shared.retries().unwrap_or(1).saturating_sub(1);
+                bridge.emit(KeyEvent::PinWrong { retries_left });
+            }
+            Err(error) => return Err(map_error(&shared, error, client_pin)),
+        }
+    }
+}
+
+/// What the pre-flight says about the key (its model, its PIN, the shortest PIN it may be
+/// given here), told to the person as [`KeyEvent::KeyFound`].
+pub(super) fn found(
+    preflight: &Preflight,
+    settings: &Settings,
+    bridge: &Bridge,
+) -> (KeyInfo, usize) {
     let client_pin = preflight.info.get_option("clientPin");
     let built_in_uv = preflight.info.get_option("uv") == Some(true);
     let pin = match client_pin {
@@ -80,51 +117,31 @@ pub(super) fn run<T: Token>(
         pin,
         min_pin_length,
     });
+    (key_info, min_pin_length)
+}
 
-    // Refuse before sending anything that could cost a try.
+/// Refuses before sending anything that could cost a try: a blocked key, or one with only its
+/// last try left (design §5.3).
+pub(super) fn refuse_early(pin: PinState) -> Result<(), KeyError> {
     match pin {
-        PinState::Unsupported => return Err(KeyError::Unsupported),
+        PinState::Unsupported => Err(KeyError::Unsupported),
         PinState::Set {
             retries_left: Some(0),
             ..
-        } => return Err(KeyError::PinBlocked),
+        } => Err(KeyError::PinBlocked),
         PinState::Set {
             blocked_until_reinserted: true,
             ..
-        } => return Err(KeyError::PinBlockedForInsertion),
+        } => Err(KeyError::PinBlockedForInsertion),
         PinState::Set {
             retries_left: Some(1),
             ..
-        } => return Err(KeyError::PinInvalid { retries_left: 1 }),
-        _ => {}
-    }
-
-    let mut authenticator = block_on(CtapAuthenticator::new(guarded, &bridge))
-        .ok_or_else(|| stopped(&shared).unwrap_or(KeyError::Unsupported))?;
-
-    if pin == PinState::NotSet {
-        set_up_pin(&mut authenticator, &bridge, &shared, min_pin_length)?;
-    }
-
-    loop {
-        match authenticator.do_registration(origin.clone(), options.clone()) {
-            Ok(credential) => {
-                return Ok(Registered {
-                    credential,
-                    key: key_info,
-                })
-            }
-            Err(WebauthnCError::Ctap(CtapError::Ctap2PinInvalid)) if shared.reason().is_none() => {
-                // The crate asks again (after a new getPINRetries) on the next attempt.
-                let retries_left = shared.retries().unwrap_or(1).saturating_sub(1);
-                bridge.emit(KeyEvent::PinWrong { retries_left });
-            }
-            Err(error) => return Err(map_error(&shared, error, client_pin)),
-        }
+        } => Err(KeyError::PinInvalid { retries_left: 1 }),
+        _ => Ok(()),
     }
 }
 
-async fn preflight<T: Token>(
+pub(super) async fn preflight<T: Token>(
     key: &mut Guarded<T>,
     bridge: &Bridge,
 ) -> Result<Preflight, WebauthnCError> {
@@ -201,7 +218,7 @@ fn set_up_pin<T: Token>(
 }
 
 /// The reason the ceremony stopped itself, if it did.
-fn stopped(shared: &Shared) -> Option<KeyError> {
+pub(super) fn stopped(shared: &Shared) -> Option<KeyError> {
     shared.reason().map(|reason| match reason {
         StopReason::TimedOut => KeyError::Timeout,
         StopReason::Cancelled => KeyError::Cancelled,
@@ -216,7 +233,11 @@ fn stopped(shared: &Shared) -> Option<KeyError> {
 
 /// The crate's and CTAP's errors as the app's (design §1.11). Our own stop reason first: the
 /// crate reports a timeout, a cancel and a withheld PIN all as `Cancelled`.
-fn map_error(shared: &Shared, error: WebauthnCError, client_pin: Option<bool>) -> KeyError {
+pub(super) fn map_error(
+    shared: &Shared,
+    error: WebauthnCError,
+    client_pin: Option<bool>,
+) -> KeyError {
     if let Some(stopped) = stopped(shared) {
         return stopped;
     }
@@ -236,6 +257,8 @@ fn map_error(shared: &Shared, error: WebauthnCError, client_pin: Option<bool>) -
             CtapError::Ctap2KeepAliveCancel => KeyError::Cancelled,
             CtapError::Ctap1ChannelBusy => KeyError::Busy,
             CtapError::Ctap2CredentialExcluded => KeyError::AlreadyRegistered,
+            // Signing in: none of the credentials asked for is on this key.
+            CtapError::Ctap2NoCredentials => KeyError::NotRegistered,
             other => {
                 tracing::warn!(status = ?other, "the security key refused");
                 KeyError::Unsupported

@@ -1,7 +1,8 @@
-//! Registering a security key over CTAP2 (docs/security-keys-design.md): the only module of
-//! the app that names webauthn-authenticator-rs.
+//! Registering a security key, and signing in with one, over CTAP2
+//! (docs/security-keys-design.md): the only module of the app that names
+//! webauthn-authenticator-rs.
 //!
-//! [`register_with_info`] takes a key (anything implementing the crate's [`Token`]: the
+//! [`register_with_info`] (and, for a help-desk agent's sign-in, [`assert_with_key`]) takes a key (anything implementing the crate's [`Token`]: the
 //! virtual key in tests and the demo, a USB key from [`backend`]) once [`claim_keys`] granted
 //! it the keys, the service's creation options and origin, and talks with the person through
 //! two channels:
@@ -24,6 +25,7 @@
 //! PIN into plain buffers it does not wipe (a known limitation, §5.3), and its TRACE logging
 //! prints the decrypted pinUvAuthToken: keep `webauthn_authenticator_rs` at `info` or above.
 
+mod assertion;
 pub mod backend;
 mod bridge;
 mod ceremony;
@@ -41,6 +43,7 @@ pub use webauthn_authenticator_rs::transport::Token;
 use zeroize::Zeroizing;
 
 pub use demo_key::DemoKey;
+pub use recovery_api::help_desk::{PublicKeyCredential, RequestChallengeResponse};
 pub use recovery_api::security_key::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
 /// The shortest PIN the app lets anyone set, whatever the key and the organisation allow.
@@ -167,7 +170,7 @@ impl std::fmt::Debug for PinReply {
     }
 }
 
-/// Why a registration ended without a credential. Closed: the UI has a message and a next
+/// Why a registration (or a sign-in) ended without a credential. Closed: the UI has a message and a next
 /// step for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(
@@ -203,6 +206,10 @@ pub enum KeyError {
     AlreadyRegistered,
     #[error("this model of security key is not allowed")]
     ModelNotAllowed,
+    /// Signing in: the key holds none of the credentials the service asked for (another
+    /// person's key, or one never registered here).
+    #[error("this security key is not registered for this account")]
+    NotRegistered,
     #[error("this security key is not supported")]
     Unsupported,
 }
@@ -259,6 +266,46 @@ pub async fn register_with_info<T: Token + 'static>(
     settings: Settings,
 ) -> Result<Registered, KeyError> {
     check_origin(&origin, &options.public_key.rp.id)?;
+    run_blocking(claim, pins, cancel, move |replies, stop| {
+        ceremony::run(key, options, origin, events, replies, stop, settings)
+    })
+    .await
+}
+
+/// Signs in with `key`: an assertion for one of the credentials the service's `options` name,
+/// user verification (the key's PIN) required, reporting the service's `origin` to the key.
+/// The person is talked to as for [`register_with_info`]; a key holding none of the
+/// credentials ends with [`KeyError::NotRegistered`].
+#[allow(clippy::too_many_arguments)]
+pub async fn assert_with_key<T: Token + 'static>(
+    claim: KeyClaim,
+    key: T,
+    options: RequestChallengeResponse,
+    origin: Url,
+    events: mpsc::UnboundedSender<KeyEvent>,
+    pins: mpsc::Receiver<PinReply>,
+    cancel: CancellationToken,
+    settings: Settings,
+) -> Result<PublicKeyCredential, KeyError> {
+    check_origin(&origin, &options.public_key.rp_id)?;
+    run_blocking(claim, pins, cancel, move |replies, stop| {
+        assertion::run(key, options, origin, events, replies, stop, settings)
+    })
+    .await
+}
+
+/// Runs a ceremony on one blocking-pool thread, holding `claim` until it ends, with the
+/// person's replies forwarded to it until `cancel` (or the drop of this future) stops it.
+async fn run_blocking<R, F>(
+    claim: KeyClaim,
+    pins: mpsc::Receiver<PinReply>,
+    cancel: CancellationToken,
+    ceremony: F,
+) -> Result<R, KeyError>
+where
+    R: Send + 'static,
+    F: FnOnce(mpsc::Receiver<PinReply>, CancellationToken) -> Result<R, KeyError> + Send + 'static,
+{
     let _claim = claim;
     // If this future is dropped, the blocking ceremony is told to stop too.
     let stop = cancel.child_token();
@@ -267,9 +314,7 @@ pub async fn register_with_info<T: Token + 'static>(
     // waits on a plain channel, and this task closes that channel on cancel.
     let (forward, replies) = mpsc::channel(1);
     tokio::spawn(forward_replies(pins, forward, stop.clone()));
-    let task = tokio::task::spawn_blocking(move || {
-        ceremony::run(key, options, origin, events, replies, stop, settings)
-    });
+    let task = tokio::task::spawn_blocking(move || ceremony(replies, stop));
     match task.await {
         Ok(result) => result,
         Err(error) => {

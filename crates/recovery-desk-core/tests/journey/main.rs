@@ -6,8 +6,11 @@
 mod support;
 
 mod bypass_code;
+mod demo_agent_key;
 mod demo_key;
 mod devices;
+mod help_desk;
+mod key_sign_in;
 mod kiosk_credential;
 mod recovery_pin;
 mod security_keys;

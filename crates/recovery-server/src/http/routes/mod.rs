@@ -3,6 +3,7 @@ pub mod authenticators;
 pub mod demo;
 pub mod hardware_tokens;
 pub mod health;
+pub mod help_desk;
 pub mod kiosks;
 pub mod me;
 pub mod phones;

@@ -1,4 +1,5 @@
-//! The service's HTTP API, spoken with the wire types of `recovery-api`.
+//! The service's HTTP API, spoken with the wire types of `recovery-api`. The help desk's routes
+//! (`/v1/help-desk/…`) are in [`help_desk`].
 //!
 //! Every answer is either the route's value or a [`ClientError`]: the service's problem
 //! document, or the reason no usable answer came back.
@@ -20,6 +21,8 @@ use recovery_api::{
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
+
+mod help_desk;
 
 /// How long one request may take before the person is told the service is unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -250,7 +253,12 @@ impl ServiceClient {
         expect_json(send(response).await?, StatusCode::OK).await
     }
 
-    fn request(&self, method: Method, path: &str, token: Option<&Secret>) -> RequestBuilder {
+    pub(super) fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&Secret>,
+    ) -> RequestBuilder {
         let mut url = self.base.clone();
         let base_path = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{base_path}{path}"));
@@ -266,15 +274,15 @@ impl ServiceClient {
 }
 
 /// Ids come from the service, but are still escaped: a path is never built from raw text.
-fn segment(id: &str) -> String {
+pub(super) fn segment(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
-async fn send(request: RequestBuilder) -> Result<Response, ClientError> {
+pub(super) async fn send(request: RequestBuilder) -> Result<Response, ClientError> {
     request.send().await.map_err(ClientError::Unreachable)
 }
 
-async fn expect_json<T: DeserializeOwned>(
+pub(super) async fn expect_json<T: DeserializeOwned>(
     response: Response,
     expected: StatusCode,
 ) -> Result<T, ClientError> {
@@ -288,7 +296,7 @@ async fn expect_json<T: DeserializeOwned>(
         .map_err(|_| ClientError::Unexpected { status })
 }
 
-async fn expect_empty(response: Response) -> Result<(), ClientError> {
+pub(super) async fn expect_empty(response: Response) -> Result<(), ClientError> {
     if response.status() == StatusCode::NO_CONTENT {
         Ok(())
     } else {
