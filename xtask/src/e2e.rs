@@ -22,9 +22,9 @@ use crate::{cargo, run_command, system_packages, ui};
 /// tauri-driver's major version: it must match Tauri 2.
 const TAURI_DRIVER_VERSION: &str = "^2";
 
-/// Runs the suite; with `screenshots`, every screen is saved there as PNG
-/// (`<dir>/<locale>/<nn>-<screen>.png`).
-pub fn run(screenshots: Option<&Path>) -> Result<()> {
+/// Runs the suite (or the tests whose names contain `filter`); with `screenshots`, every screen
+/// is saved there as PNG (`<dir>/<locale>/<nn>-<screen>.png`).
+pub fn run(screenshots: Option<&Path>, filter: Option<&str>) -> Result<()> {
     system_packages::ensure(system_packages::DESKTOP_TESTS)?;
     ui::build()?;
     run_command(cargo().args(["build", "-p", "recovery-desk", "-p", "recovery-server"]))?;
@@ -51,6 +51,7 @@ pub fn run(screenshots: Option<&Path>) -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["test", "-p", "recovery-desk-e2e", "--test", "flows"])
         .args(["--", "--ignored", "--test-threads=1", "--nocapture"])
+        .args(filter)
         .env("DISPLAY", &display.name)
         .env("RECOVERY_DESK_E2E_APP", &app)
         .env("RECOVERY_DESK_E2E_SERVER", &server)

@@ -45,7 +45,8 @@ Commands:
   with-ldap -- CMD...      Run CMD with the test OpenLDAP slapd started and RECOVERY_TEST_LDAP_*
                           set, then stop it (e.g. `cargo xtask with-ldap -- cargo test -p
                           recovery-server --test api ldap`).
-  e2e                     The end-to-end suite alone: the built app over WebDriver under Xvfb.
+  e2e [-- FILTER]         The end-to-end suite alone: the built app over WebDriver under Xvfb
+                          (only the tests whose names contain FILTER, when given).
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
   screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
   bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app, ctap, abuse.
@@ -85,8 +86,8 @@ fn try_main(args: &[String]) -> Result<()> {
         "api-fuzz" => api_fuzz::run(),
         "privacyidea" => privacyidea::run_tests(strip_separator(rest)),
         "with-ldap" => with_ldap(strip_separator(rest)),
-        "e2e" => e2e::run(None),
-        "screenshots" => e2e::run(Some(Path::new("docs/screenshots"))),
+        "e2e" => e2e::run(None, strip_separator(rest).first().map(String::as_str)),
+        "screenshots" => e2e::run(Some(Path::new("docs/screenshots")), None),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

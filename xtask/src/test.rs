@@ -80,7 +80,7 @@ pub fn run() -> Result<()> {
 
     step(6, bundle::check_package)?;
 
-    step(7, || e2e::run(None))?;
+    step(7, || e2e::run(None, None))?;
 
     eprintln!(
         "\nxtask test: all {} steps passed in {} ({}; tests ran on SQLite and {postgres})",
