@@ -34,7 +34,10 @@ impl Operation<'_> {
 
     /// Help-desk routes take an agent's token, the others a person's.
     fn token<'t>(&self, person: &'t str, agent: &'t str) -> &'t str {
-        if self.spec["security"].to_string().contains("help_desk_session") {
+        if self.spec["security"]
+            .to_string()
+            .contains("help_desk_session")
+        {
             agent
         } else {
             person
@@ -166,7 +169,11 @@ async fn every_route_answers_bad_requests_with_problems(backend: Backend) {
     let still = service.get_with("/v1/me/authenticators", &token).await;
     assert_eq!(still.status(), StatusCode::OK, "the session still works");
     let still = service.get_with("/v1/help-desk/me", &agent).await;
-    assert_eq!(still.status(), StatusCode::OK, "the agent session still works");
+    assert_eq!(
+        still.status(),
+        StatusCode::OK,
+        "the agent session still works"
+    );
     service.stop().await;
 }
 

@@ -308,7 +308,13 @@ async fn the_guard_refuses_and_changes_nothing(backend: Backend) {
     // margaret (admin) may act on an agent's account.
     let margaret = margaret_token(&service, 1).await;
     let caller = verified_by_email(&service, &margaret, HOPPER).await;
-    let issued = issue(&service, &margaret, HOPPER, &code(&caller, "hopper's own phone")).await;
+    let issued = issue(
+        &service,
+        &margaret,
+        HOPPER,
+        &code(&caller, "hopper's own phone"),
+    )
+    .await;
     assert_eq!(issued.status(), StatusCode::CREATED);
     service.stop().await;
 }

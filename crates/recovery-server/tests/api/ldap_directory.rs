@@ -414,7 +414,9 @@ async fn ldap_group_members_are_agents_and_others_are_not() {
         let config = &config;
         async move {
             let person = directory.find_by_username(username).await.unwrap().unwrap();
-            role_of(config, &directory.directory, &person).await.unwrap()
+            role_of(config, &directory.directory, &person)
+                .await
+                .unwrap()
         }
     };
     assert_eq!(role("grace").await, Some(AgentRole::HelpDesk));
@@ -426,6 +428,12 @@ async fn ldap_group_members_are_agents_and_others_are_not() {
         ..HelpDeskConfig::default()
     };
     let ada = directory.find_by_username(ADA).await.unwrap().unwrap();
-    let error = role_of(&missing, &directory.directory, &ada).await.unwrap_err();
-    assert!(error.to_string().contains("service's configuration") || matches!(error, recovery_server::error::RecoveryError::Misconfigured), "{error}");
+    let error = role_of(&missing, &directory.directory, &ada)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("service's configuration")
+            || matches!(error, recovery_server::error::RecoveryError::Misconfigured),
+        "{error}"
+    );
 }

@@ -201,10 +201,10 @@ impl Searcher {
             }
             rc => {
                 return Err(Attempt::Failed(DirectoryError::Misconfigured(format!(
-                    "searching {base:?} for {filter}: result {rc} ({}); check directory.ldap.base_dn, \
+                "searching {base:?} for {filter}: result {rc} ({}); check directory.ldap.base_dn, \
                      user_filter, help_desk.ldap_group and the service account's rights",
-                    diagnostic(&status.text)
-                ))))
+                diagnostic(&status.text)
+            ))))
             }
         }
         // rc 4 (size limit exceeded) comes with the first two entries.
