@@ -239,7 +239,7 @@ async fn set_recovery_pin(
 /// is wiped (the UI resets its own state).
 #[tauri::command]
 async fn finish<R: Runtime>(window: WebviewWindow<R>, desk: State<'_, Desk>) -> Answer<()> {
-    desk.journey.finish().await;
+    desk.finish().await;
     if let Err(error) = window.clear_all_browsing_data() {
         tracing::warn!(%error, "the web view's data could not be cleared");
     }

@@ -104,6 +104,15 @@ impl Desk {
         self.info.kiosk
     }
 
+    /// "Finish and clear" (also the kiosk's idle reset): the person's session ends and, in
+    /// agent mode, the agent is signed out too; Rust forgets them both.
+    pub async fn finish(&self) {
+        self.journey.finish().await;
+        if let Some(help_desk) = &self.help_desk {
+            help_desk.sign_out().await;
+        }
+    }
+
     /// The help desk's console, or `help_desk_only` outside agent mode.
     pub fn help_desk(&self) -> Result<&HelpDesk, FlowError> {
         self.help_desk.as_ref().ok_or(FlowError::HelpDeskOnly)

@@ -417,9 +417,14 @@ fn agent_commands_answer_views_and_never_the_token() {
         app.invoke("agent_send_caller_code", json!({ "channel": "email" })),
         Err(app_error("no_person", None))
     );
-    assert_eq!(app.invoke("agent_sign_out", json!({})), Ok(Value::Null));
+    // "Finish and clear" (the kiosk's idle reset too) signs the agent out.
+    assert_eq!(app.invoke("finish", json!({})), Ok(Value::Null));
     assert_eq!(
         app.invoke("agent_find_person", json!({ "username": "ada" })),
         Err(app_error("not_signed_in", None))
     );
+    assert!(tauri::async_runtime::block_on(
+        app.desk().help_desk.as_ref().unwrap().is_idle()
+    ));
+    assert_eq!(app.invoke("agent_sign_out", json!({})), Ok(Value::Null));
 }

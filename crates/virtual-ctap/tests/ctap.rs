@@ -15,8 +15,8 @@ use std::{
 use futures::executor::block_on;
 use serde_cbor_2::Value;
 use virtual_ctap::{
-    Attestation, Config, Presence, RequestKind, VirtualAuthenticator, SOFTTOKEN_AAGUID,
-    TEST_AAGUID, YUBIKEY_5_NFC_AAGUID,
+    Attestation, Config, Presence, PresetCredential, RequestKind, VirtualAuthenticator,
+    SOFTTOKEN_AAGUID, TEST_AAGUID, YUBIKEY_5_NFC_AAGUID,
 };
 use webauthn_authenticator_rs::{
     ctap2::{
@@ -757,4 +757,23 @@ async fn one_registration_timing() {
         runs[runs.len() - 1]
     );
     assert!(runs[runs.len() / 2] < Duration::from_secs(2));
+}
+
+// ---- a key that holds a credential from the start (the demo agent key) --------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preset_credential_is_held_from_the_start_and_its_counter_starts_where_told() {
+    let preset = PresetCredential::new(&[7; 32], "recovery.example.com", &[0x11; 32]).unwrap();
+    let key = VirtualAuthenticator::new(Config {
+        sign_count: 1_000,
+        ..Config::ctap21().with_pin(PIN).with_credential(preset)
+    });
+    assert_eq!(key.credential_ids(), vec![vec![7u8; 32]]);
+    // A new credential beside it; the counter goes on from the configured start.
+    let rp = rp();
+    let person = Person::answering(&[PIN]);
+    let (credential, _) = register(&rp, &key, &person, None).await;
+    credential.unwrap();
+    assert_eq!(key.credential_count(), 2);
+    assert_eq!(key.sign_count(), 1_001);
 }

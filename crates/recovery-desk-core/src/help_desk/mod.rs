@@ -225,3 +225,81 @@ impl HelpDesk {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed_in(expires_at: OffsetDateTime) -> HelpDesk {
+        let client =
+            ServiceClient::new(url::Url::parse("http://127.0.0.1:9").unwrap(), None).unwrap();
+        let help_desk = HelpDesk::new(client, HelpDeskOptions::default());
+        let agent = AgentView {
+            username: "hopper".into(),
+            display_name: "Grace Hopper".into(),
+            role: recovery_api::help_desk::AgentRole::HelpDesk,
+            method: recovery_api::help_desk::AgentSignInMethod::Passcode,
+            permissions: Vec::new(),
+            expires_at,
+            security_keys: 0,
+        };
+        *help_desk.stage.try_lock().unwrap() = Stage::SignedIn(Session {
+            token: AgentToken(Secret::new("agent-token-value")),
+            agent,
+            call: Some(Call {
+                username: "ada".into(),
+                check: Some(CallerCheck {
+                    id: "check".into(),
+                    verified: true,
+                    expires_at,
+                }),
+            }),
+        });
+        help_desk
+    }
+
+    fn problem(code: ErrorCode) -> FlowError {
+        FlowError::Service(Box::new(Problem::new(code, "refused")))
+    }
+
+    #[tokio::test]
+    async fn a_session_the_service_calls_gone_wipes_the_agent_and_the_call() {
+        for code in [ErrorCode::SessionExpired, ErrorCode::SessionInvalid] {
+            let help_desk = signed_in(OffsetDateTime::now_utc() + time::Duration::minutes(10));
+            let result: Result<(), FlowError> = help_desk.settle(Err(problem(code))).await;
+            assert!(result.is_err());
+            assert!(help_desk.is_idle().await, "{code:?}");
+            assert!(matches!(
+                help_desk.find_person("ada").await,
+                Err(FlowError::NotSignedIn)
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_past_its_end_is_wiped_without_asking_the_service() {
+        let help_desk = signed_in(OffsetDateTime::now_utc() - time::Duration::seconds(1));
+        let error = help_desk.token().await.unwrap_err();
+        assert_eq!(error.service_code(), Some(ErrorCode::SessionExpired));
+        assert!(help_desk.is_idle().await);
+    }
+
+    #[tokio::test]
+    async fn a_refused_caller_check_is_forgotten_but_the_agent_stays() {
+        let help_desk = signed_in(OffsetDateTime::now_utc() + time::Duration::minutes(10));
+        let _: Result<(), FlowError> = help_desk
+            .settle(Err(problem(ErrorCode::CallerNotVerified)))
+            .await;
+        assert!(help_desk.agent().await.is_some());
+        let error = help_desk.verified_call().await.unwrap_err();
+        assert_eq!(error.service_code(), Some(ErrorCode::CallerNotVerified));
+    }
+
+    #[test]
+    fn the_token_never_prints() {
+        let token = AgentToken(Secret::new("agent-token-value"));
+        assert_eq!(format!("{token:?}"), "AgentToken(<redacted>)");
+        let help_desk = signed_in(OffsetDateTime::now_utc());
+        assert!(!format!("{help_desk:?}").contains("agent-token-value"));
+    }
+}

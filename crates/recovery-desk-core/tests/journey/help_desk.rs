@@ -391,3 +391,96 @@ async fn signed_out_agents_and_unknown_people_get_clear_refusals() {
     let error = desk.help_desk.find_person("ada").await.unwrap_err();
     assert_eq!(code_of(&error), "not_signed_in");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_date_of_birth_check_allows_unlock_pin_clear_and_removal_but_no_bypass_code() {
+    use recovery_api::phone::RemovalReason;
+
+    let desk = desk().await;
+    margaret_signed_in(&desk).await;
+    let record = desk.help_desk.find_person("ada").await.unwrap();
+    assert!(record.recovery_pin_set);
+    let devices = record.devices.len();
+
+    // Bad inputs are refused in Rust and send nothing.
+    let error = desk
+        .help_desk
+        .verify_caller_pin("1985-02-30", Secret::new(ADA.3))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        AppError::from(&error).field.as_deref(),
+        Some("date_of_birth")
+    );
+    let checked = desk
+        .help_desk
+        .verify_caller_pin(ADA.2, Secret::new(ADA.3))
+        .await
+        .unwrap();
+    let checked = serde_json::to_value(&checked).unwrap();
+    assert_eq!(checked["status"], "verified");
+    assert_eq!(checked["method"], "date_of_birth_and_pin");
+    assert_eq!(checked["sentTo"], serde_json::json!([]));
+
+    let error = desk
+        .help_desk
+        .issue_bypass_code("ticket 4712", None)
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&error), "caller_verification_too_weak");
+
+    let unlocked = desk.help_desk.unlock("ticket 4712").await.unwrap();
+    assert_eq!(serde_json::to_value(unlocked).unwrap()["lifted"], "none");
+
+    let cleared = desk
+        .help_desk
+        .clear_recovery_pin("forgotten, ticket 4712")
+        .await
+        .unwrap();
+    assert!(cleared.cleared);
+    let again = desk
+        .help_desk
+        .clear_recovery_pin("forgotten, ticket 4712")
+        .await
+        .unwrap();
+    assert!(!again.cleared, "there was no PIN left to clear");
+
+    let device = record.devices[0].id.clone();
+    let error = desk
+        .help_desk
+        .remove_device("", RemovalReason::Lost, "lost phone")
+        .await
+        .unwrap_err();
+    assert_eq!(AppError::from(&error).field.as_deref(), Some("device_id"));
+    desk.help_desk
+        .remove_device(&device, RemovalReason::Lost, "lost phone")
+        .await
+        .unwrap();
+    // The same person looked up again: a fresh record, and the caller check stays.
+    let record = desk.help_desk.find_person("ada").await.unwrap();
+    assert_eq!(record.devices.len(), devices - 1);
+    assert!(!record.recovery_pin_set);
+    let error = desk
+        .help_desk
+        .remove_device(&device, RemovalReason::Lost, "lost phone")
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&error), "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hopper_may_not_act_on_her_own_account() {
+    let desk = desk().await;
+    begin(&desk, HOPPER).await;
+    let (_, result) = with_demo_agent_key(&desk, &[KEY_PIN]).await;
+    result.unwrap();
+    let record = desk.help_desk.find_person("hopper").await.unwrap();
+    assert!(record.own_account);
+    assert!(record.is_agent);
+    let error = desk
+        .help_desk
+        .send_caller_code(SentCodeChannel::Email)
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&error), "own_account");
+}

@@ -22,6 +22,7 @@ on_both_databases!(
     three_wrong_codes_or_ten_minutes_end_a_code,
     date_of_birth_and_pin_use_the_persons_throttle,
     in_person_needs_an_enrolled_kiosk,
+    look_ups_are_limited_per_agent,
 );
 
 async fn a_look_up_masks_and_is_audited(backend: Backend) {
@@ -296,5 +297,36 @@ async fn in_person_needs_an_enrolled_kiosk(backend: Backend) {
     )
     .await;
     expect_problem(blank, 422, "invalid_field").await;
+    service.stop().await;
+}
+
+async fn look_ups_are_limited_per_agent(backend: Backend) {
+    let service = TestService::start_with(backend, |config| {
+        config.help_desk.look_ups_per_hour = 2;
+    })
+    .await;
+    give_hopper_a_token(&service).await;
+    let token = hopper_token(&service, 0).await;
+    for username in [ADA, "grace"] {
+        let found = service
+            .get_with(&format!("/v1/help-desk/people/{username}"), &token)
+            .await;
+        assert_eq!(found.status(), StatusCode::OK);
+    }
+    let over = service.get_with("/v1/help-desk/people/alan", &token).await;
+    expect_problem(over, 429, "limit_reached").await;
+    let records = service.audit().await;
+    assert_eq!(records.last().unwrap().event, "help_desk_action_refused");
+    assert_eq!(records.last().unwrap().detail["permission"], "look_up");
+    // Another agent has an hour of their own.
+    let margaret = margaret_token(&service, 0).await;
+    let found = service
+        .get_with("/v1/help-desk/people/alan", &margaret)
+        .await;
+    assert_eq!(found.status(), StatusCode::OK);
+    service.clock.advance(time::Duration::minutes(61));
+    let token = hopper_token(&service, 1).await;
+    let found = service.get_with("/v1/help-desk/people/alan", &token).await;
+    assert_eq!(found.status(), StatusCode::OK);
     service.stop().await;
 }
