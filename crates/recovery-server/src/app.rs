@@ -25,6 +25,7 @@ use crate::{
     recovery_pin::RecoveryPins,
     sealed::SealingKey,
     security_key::RelyingParty,
+    security_key_link::SecurityKeyLinks,
     sending_caps::SendingCaps,
     session::Sessions,
     slow_hash::SlowHasher,
@@ -57,6 +58,8 @@ pub struct App {
     pub sending: SendingCaps,
     pub sessions: Sessions,
     pub kiosks: Kiosks,
+    /// Single-use links to the security-key enrolment page.
+    pub security_key_links: SecurityKeyLinks,
     pub audit: AuditLog,
     pub metrics: Arc<Metrics>,
     /// Demo mode: the demo directory is loaded and `GET /v1/demo/outbox` answers.
@@ -248,6 +251,7 @@ impl App {
                 token_hasher.clone(),
                 Duration::seconds(i64::from(config.session.ttl_seconds)),
             ),
+            security_key_links: SecurityKeyLinks::new(db.clone(), token_hasher.clone()),
             kiosks: Kiosks::new(db.clone(), token_hasher),
             audit: AuditLog::new(db.clone()),
             metrics: Arc::new(Metrics::default()),

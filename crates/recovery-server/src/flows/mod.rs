@@ -4,6 +4,7 @@
 pub mod authenticators;
 pub mod bypass_code;
 pub mod hardware_tokens;
+pub mod help_desk;
 pub mod kiosk;
 pub mod notice;
 pub mod phones;

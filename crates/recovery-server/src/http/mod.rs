@@ -4,6 +4,7 @@
 mod extract;
 mod metrics_layer;
 pub mod openapi;
+mod pages;
 mod problem;
 mod routes;
 mod server;
@@ -71,6 +72,23 @@ pub fn router(app: App) -> Router {
             post(routes::hardware_tokens::resync),
         )
         .route("/kiosks/enrollments", post(routes::kiosks::enroll))
+        .route("/enrolments/{code}", get(routes::enrolments::page))
+        .route(
+            "/enrolments/{code}/options",
+            post(routes::enrolments::options),
+        )
+        .route(
+            "/enrolments/{code}/registration",
+            post(routes::enrolments::registration),
+        )
+        .route(
+            "/enrolments/assets/enrol.js",
+            get(routes::enrolments::script),
+        )
+        .route(
+            "/enrolments/assets/enrol.css",
+            get(routes::enrolments::style),
+        )
         .route("/openapi.json", get(routes::openapi_document));
     if app.demo {
         v1 = v1.route("/demo/outbox", get(routes::demo::outbox));
