@@ -12,6 +12,10 @@ use crate::{
     clock::{Clock, SystemClock},
     config::{Config, DirectoryKind, ProviderKind},
     directory::{BuiltinDirectory, Directory, LdapDirectory},
+    help_desk::{
+        caller_verification::CallerVerifications, keys::AgentKeys, rate_limit::AgentLimits,
+        sessions::AgentSessions, HelpDesk,
+    },
     hr_facts::HrFacts,
     kiosk::Kiosks,
     metrics::Metrics,
@@ -61,6 +65,10 @@ pub struct App {
     /// Single-use links to the security-key enrolment page.
     pub security_key_links: SecurityKeyLinks,
     pub audit: AuditLog,
+    /// Agent sessions and keys, caller verifications, agents' hourly limits.
+    pub help_desk: HelpDesk,
+    /// Texts sent by the service itself (codes for callers); the provider has its own.
+    pub telephony: Arc<dyn crate::telephony::Telephony>,
     pub metrics: Arc<Metrics>,
     /// Demo mode: the demo directory is loaded and `GET /v1/demo/outbox` answers.
     pub demo: bool,
@@ -180,13 +188,29 @@ impl App {
             &config.telephony,
             OutboxNotifier::new(db.clone(), Arc::clone(&clock), sealing.clone()),
         )?;
+        let relying_party = Arc::new(RelyingParty::new(&config.security_keys)?);
+        let help_desk = HelpDesk {
+            sessions: AgentSessions::new(
+                db.clone(),
+                token_hasher.clone(),
+                config.help_desk.session_time(),
+            ),
+            keys: AgentKeys::new(
+                db.clone(),
+                Arc::clone(&relying_party),
+                token_hasher.clone(),
+                config.security_keys.rp_id.clone(),
+            ),
+            callers: CallerVerifications::new(db.clone(), hasher.clone()),
+            limits: AgentLimits::new(db.clone()),
+        };
         let builtin = BuiltinProvider::new(BuiltinParts {
             db: db.clone(),
             hasher: hasher.clone(),
             tokens: token_hasher.clone(),
             sealing: sealing.clone(),
-            telephony,
-            relying_party: Arc::new(RelyingParty::new(&config.security_keys)?),
+            telephony: Arc::clone(&telephony),
+            relying_party,
             policy: config.devices.clone(),
             organisation: config.organisation.name.clone(),
         });
@@ -254,6 +278,8 @@ impl App {
             security_key_links: SecurityKeyLinks::new(db.clone(), token_hasher.clone()),
             kiosks: Kiosks::new(db.clone(), token_hasher),
             audit: AuditLog::new(db.clone()),
+            help_desk,
+            telephony,
             metrics: Arc::new(Metrics::default()),
             notifier,
             outbox,

@@ -217,6 +217,22 @@ impl AuditLog {
         rows.iter().map(exported).collect()
     }
 
+    /// The person's newest records, newest first (the help desk's view of their account).
+    pub async fn recent_for(
+        &self,
+        person: &crate::directory::PersonId,
+        limit: u32,
+    ) -> Result<Vec<ExportedRecord>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT seq, at, event, outcome, person_id, username, client, detail, prev_hash, hash              FROM audit_events WHERE person_id = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(&person.0)
+        .bind(i64::from(limit))
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter().map(exported).collect()
+    }
+
     /// Walks the whole chain against its head, in one read snapshot where the database gives
     /// one (PostgreSQL: one transaction; SQLite in WAL mode: one read transaction).
     pub async fn verify(&self) -> Result<Result<chain::Verified, chain::Break>, sqlx::Error> {

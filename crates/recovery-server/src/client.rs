@@ -11,6 +11,8 @@ pub struct Client {
     pub throttle_key: String,
     /// What people read: "Help Desk Kiosk 2", "the device at 192.0.2.7".
     pub label: String,
+    /// An enrolled (attended) kiosk: only there may an agent attest seeing a person's ID.
+    pub from_kiosk: bool,
 }
 
 impl Client {
@@ -18,6 +20,7 @@ impl Client {
         Self {
             throttle_key: format!("kiosk:{}", kiosk.id),
             label: kiosk.name.clone(),
+            from_kiosk: true,
         }
     }
 
@@ -33,6 +36,7 @@ impl Client {
         Self {
             throttle_key,
             label: format!("the device at {address}"),
+            from_kiosk: false,
         }
     }
 
@@ -41,6 +45,7 @@ impl Client {
         Self {
             throttle_key: "admin-cli".to_owned(),
             label: "the help desk".to_owned(),
+            from_kiosk: false,
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct Config {
     /// What a recovery PIN that a person chooses must be.
     pub recovery_pin: PinPolicy,
     pub security_keys: SecurityKeyPolicy,
+    /// The help-desk console: who the agents are, and the limits on what they do.
+    pub help_desk: HelpDeskConfig,
     /// Region for phone numbers typed without a country code (ISO 3166: US, GB, ES…).
     pub phone_region: String,
     /// Key sealing TOTP and HOTP secrets at rest (base64url of 32 bytes). When absent the
@@ -90,6 +92,7 @@ impl Default for Config {
             devices: DevicePolicy::default(),
             recovery_pin: PinPolicy::default(),
             security_keys: SecurityKeyPolicy::default(),
+            help_desk: HelpDeskConfig::default(),
             phone_region: "US".to_owned(),
             otp_key: None,
             token_key: None,
@@ -305,6 +308,145 @@ impl DevicePolicy {
     }
 }
 
+/// `[help_desk]`: the agents of the help-desk console and the limits on their work
+/// (docs/help-desk.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HelpDeskConfig {
+    /// How long an agent session lasts; it is never extended.
+    pub session_minutes: u32,
+    /// How long a verified caller stays verified for the agent's actions.
+    pub caller_verification_minutes: u32,
+    /// How long a code sent to the caller works (3 tries).
+    pub caller_code_minutes: u32,
+    /// The default life of a help-desk bypass code…
+    pub bypass_code_minutes: u32,
+    /// …and the longest an agent may ask for.
+    pub bypass_code_max_minutes: u32,
+    /// The default and ceiling of a security-key enrolment link (at most 24).
+    pub security_key_link_hours: u32,
+    /// Per agent and hour: every action and caller verification.
+    pub actions_per_hour: u32,
+    /// Per agent and hour: records looked up.
+    pub look_ups_per_hour: u32,
+    /// An LDAP group whose members are agents with the `help_desk` role.
+    pub ldap_group: Option<String>,
+    /// An LDAP group whose members are agents with the `admin` role.
+    pub ldap_admin_group: Option<String>,
+    /// The agents by username, each with a role.
+    pub agents: Vec<AgentConfig>,
+}
+
+impl Default for HelpDeskConfig {
+    fn default() -> Self {
+        Self {
+            session_minutes: 15,
+            caller_verification_minutes: 15,
+            caller_code_minutes: 10,
+            bypass_code_minutes: 10,
+            bypass_code_max_minutes: 480,
+            security_key_link_hours: 24,
+            actions_per_hour: 30,
+            look_ups_per_hour: 60,
+            ldap_group: None,
+            ldap_admin_group: None,
+            agents: Vec::new(),
+        }
+    }
+}
+
+/// `[[help_desk.agents]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub username: String,
+    pub role: recovery_api::help_desk::AgentRole,
+}
+
+impl HelpDeskConfig {
+    /// Refuses limits that cannot work and agent lists that are ambiguous; normalises the
+    /// usernames the way sign-in does, so `Hopper ` names the agent `hopper`.
+    pub fn check(&mut self) -> Result<(), String> {
+        let bounded = [
+            ("session_minutes", self.session_minutes, 1, 480),
+            (
+                "caller_verification_minutes",
+                self.caller_verification_minutes,
+                1,
+                120,
+            ),
+            ("caller_code_minutes", self.caller_code_minutes, 1, 60),
+            ("bypass_code_minutes", self.bypass_code_minutes, 1, 1440),
+            (
+                "bypass_code_max_minutes",
+                self.bypass_code_max_minutes,
+                1,
+                1440,
+            ),
+            (
+                "security_key_link_hours",
+                self.security_key_link_hours,
+                1,
+                24,
+            ),
+            ("actions_per_hour", self.actions_per_hour, 1, 10_000),
+            ("look_ups_per_hour", self.look_ups_per_hour, 1, 10_000),
+        ];
+        for (name, value, min, max) in bounded {
+            if !(min..=max).contains(&value) {
+                return Err(format!(
+                    "help_desk.{name} must be between {min} and {max} (got {value})"
+                ));
+            }
+        }
+        if self.bypass_code_minutes > self.bypass_code_max_minutes {
+            return Err(format!(
+                "help_desk.bypass_code_minutes ({}) must not exceed bypass_code_max_minutes ({})",
+                self.bypass_code_minutes, self.bypass_code_max_minutes
+            ));
+        }
+        for group in [&self.ldap_group, &self.ldap_admin_group]
+            .into_iter()
+            .flatten()
+        {
+            if group.trim().is_empty() {
+                return Err(
+                    "help_desk.ldap_group and ldap_admin_group must be DNs when set".to_owned(),
+                );
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for agent in &mut self.agents {
+            let username =
+                recovery_api::fields::normalize_username(&agent.username).map_err(|_| {
+                    format!(
+                        "help_desk.agents holds {:?}, which is not a username",
+                        agent.username
+                    )
+                })?;
+            if !seen.insert(username.clone()) {
+                return Err(format!(
+                    "help_desk.agents names {username:?} twice; give each agent one role"
+                ));
+            }
+            agent.username = username;
+        }
+        Ok(())
+    }
+
+    pub fn session_time(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.session_minutes))
+    }
+
+    pub fn caller_verification_time(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.caller_verification_minutes))
+    }
+
+    pub fn caller_code_time(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.caller_code_minutes))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("configuration is not valid: {0}")]
 pub struct ConfigError(#[from] Box<figment::Error>);
@@ -339,10 +481,10 @@ impl Config {
     }
 
     /// Refuses settings that deserialize but cannot work, with a message saying which.
-    fn checked(self) -> Result<Self, ConfigError> {
-        self.recovery_pin
-            .check_bounds()
-            .map_err(|message| ConfigError(Box::new(figment::Error::from(message))))?;
+    fn checked(mut self) -> Result<Self, ConfigError> {
+        let refuse = |message: String| ConfigError(Box::new(figment::Error::from(message)));
+        self.recovery_pin.check_bounds().map_err(refuse)?;
+        self.help_desk.check().map_err(refuse)?;
         Ok(self)
     }
 }
@@ -430,6 +572,61 @@ mod tests {
         assert_eq!(config.http.max_connections, defaults.max_connections);
         assert_eq!(config.recovery_pin.min_digits, 6);
         assert_eq!(config.recovery_pin.max_digits, 12);
+        let help_desk = HelpDeskConfig {
+            agents: config.help_desk.agents.clone(),
+            ldap_group: config.help_desk.ldap_group.clone(),
+            ldap_admin_group: config.help_desk.ldap_admin_group.clone(),
+            ..HelpDeskConfig::default()
+        };
+        assert_eq!(
+            config.help_desk, help_desk,
+            "the example shows the defaults"
+        );
+    }
+
+    #[test]
+    fn help_desk_agents_and_limits_are_checked_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[help_desk]\n[[help_desk.agents]]\nusername = \" Hopper \"\nrole = \"help_desk\"\n\
+             [[help_desk.agents]]\nusername = \"margaret\"\nrole = \"admin\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file)).unwrap();
+        assert_eq!(config.help_desk.agents[0].username, "hopper");
+        assert_eq!(config.help_desk.session_minutes, 15);
+        for (toml, words) in [
+            (
+                "[help_desk]\nsecurity_key_link_hours = 48",
+                "security_key_link_hours",
+            ),
+            (
+                "[help_desk]\nbypass_code_minutes = 60\nbypass_code_max_minutes = 30",
+                "bypass_code_max_minutes",
+            ),
+            ("[help_desk]\nsession_minutes = 0", "session_minutes"),
+            ("[help_desk]\nactions_per_hour = 0", "actions_per_hour"),
+            (
+                "[[help_desk.agents]]\nusername = \"hopper\"\nrole = \"admin\"\n\
+                 [[help_desk.agents]]\nusername = \"HOPPER\"\nrole = \"help_desk\"",
+                "twice",
+            ),
+            (
+                "[[help_desk.agents]]\nusername = \"hop per\"\nrole = \"admin\"",
+                "not a username",
+            ),
+            (
+                "[[help_desk.agents]]\nusername = \"hopper\"\nrole = \"boss\"",
+                "role",
+            ),
+            ("[help_desk]\nldap_group = \" \"", "ldap_group"),
+        ] {
+            std::fs::write(&file, toml).unwrap();
+            let error = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(error.contains(words), "{toml}: {error}");
+        }
     }
 
     #[test]

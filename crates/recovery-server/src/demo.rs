@@ -1,11 +1,12 @@
 //! The demo directory: the people of shared/DESIGN.md that the embedded service, `serve --demo`,
 //! the documentation and the tests rely on. Their secrets are public on purpose.
 
-use recovery_api::{authenticator::PhoneType, Secret};
+use recovery_api::{authenticator::PhoneType, help_desk::AgentRole, Secret};
 use time::macros::date;
 
 use crate::{
     app::App,
+    config::AgentConfig,
     directory::{DirectoryError, NewPerson, PasswordSource},
     mfa::{
         builtin::{NewPhone, NewToken},
@@ -22,6 +23,8 @@ pub enum DemoError {
     Provider(#[from] ProviderError),
     #[error("a demo person is missing after import")]
     Missing,
+    #[error("the demo agent's security key cannot be stored: {0}")]
+    SecurityKey(#[from] crate::security_key::SecurityKeyError),
 }
 
 struct DemoPerson {
@@ -34,7 +37,7 @@ struct DemoPerson {
     phone: Option<(&'static str, &'static str, PhoneType, Option<&'static str>)>,
 }
 
-const PEOPLE: [DemoPerson; 4] = [
+const PEOPLE: [DemoPerson; 6] = [
     DemoPerson {
         username: "ada",
         display_name: "Ada Lovelace",
@@ -76,7 +79,46 @@ const PEOPLE: [DemoPerson; 4] = [
         pin: "975310",
         phone: None,
     },
+    // The help-desk agents ([`agents`]).
+    DemoPerson {
+        username: "hopper",
+        display_name: "Grace Hopper (help desk)",
+        email: "hopper.helpdesk@example.org",
+        date_of_birth: date!(1906 - 12 - 09),
+        password: "cobol-compiler-1959",
+        pin: "190612",
+        phone: None,
+    },
+    DemoPerson {
+        username: "margaret",
+        display_name: "Margaret Hamilton",
+        email: "margaret.hamilton@example.org",
+        date_of_birth: date!(1936 - 08 - 17),
+        password: "apollo-guidance-1969",
+        pin: "196907",
+        phone: None,
+    },
 ];
+
+/// The demo's help-desk agents: `hopper` (help desk; her security key, PIN 1906, is the app's
+/// demo key in agent mode) and `margaret` (admin; hardware token DEMO-000456).
+pub fn agents() -> Vec<AgentConfig> {
+    vec![
+        AgentConfig {
+            username: "hopper".to_owned(),
+            role: AgentRole::HelpDesk,
+        },
+        AgentConfig {
+            username: "margaret".to_owned(),
+            role: AgentRole::Admin,
+        },
+    ]
+}
+
+/// hopper's credential (webauthn-rs `SecurityKey` JSON) for the app's demo key
+/// (`crates/virtual-ctap/src/demo_credential.rs`), once the app side has made it: then
+/// `Some(include_str!("demo/hopper_security_key.json"))`.
+const HOPPER_SECURITY_KEY: Option<&str> = None;
 
 /// Whether the demo people are already in the database (a demo restarted on its old data).
 pub async fn is_loaded(app: &App) -> Result<bool, DemoError> {
@@ -136,6 +178,38 @@ pub async fn load(app: &App) -> Result<(), DemoError> {
         counter: 0,
         owner: "grace".to_owned(),
     };
-    provider.import_tokens(&[(grace, token)], now).await?;
+    // Margaret's token uses the same test key: 755224, 287082, 359152… sign her in.
+    let margaret = app
+        .directory
+        .find_by_username("margaret")
+        .await?
+        .ok_or(DemoError::Missing)?;
+    let margaret_token = NewToken {
+        serial: "DEMO-000456".to_owned(),
+        secret: OtpSecret::from_bytes(b"12345678901234567890".to_vec()),
+        counter: 0,
+        owner: "margaret".to_owned(),
+    };
+    provider
+        .import_tokens(&[(grace, token), (margaret, margaret_token)], now)
+        .await?;
+    if let Some(key_json) = HOPPER_SECURITY_KEY {
+        seed_hopper_key(app, key_json).await?;
+    }
+    Ok(())
+}
+
+/// Registers `key_json` (a webauthn-rs `SecurityKey`) as hopper's security key for signing in
+/// to the help-desk console.
+pub async fn seed_hopper_key(app: &App, key_json: &str) -> Result<(), DemoError> {
+    let hopper = app
+        .directory
+        .find_by_username("hopper")
+        .await?
+        .ok_or(DemoError::Missing)?;
+    app.help_desk
+        .keys
+        .seed(&hopper.id, key_json, "Demo security key", app.clock.now())
+        .await?;
     Ok(())
 }

@@ -66,6 +66,9 @@ impl DemoService {
         config.database_url = format!("sqlite://{}", folder.join("demo.db").display());
         config.notify = NotifyConfig::Outbox;
         config.telephony = TelephonyConfig::Outbox;
+        if config.help_desk.agents.is_empty() {
+            config.help_desk.agents = demo::agents();
+        }
         let listen = config.listen;
         let listen_error = |source| EmbeddedError::Listen {
             address: listen,

@@ -49,6 +49,11 @@ pub enum RecoveryError {
     SessionInvalid,
     #[error("the recovery session has expired")]
     SessionExpired,
+    /// No live help-desk session: missing, unknown, ended, or a recovery session's token.
+    #[error("no valid help-desk session")]
+    AgentSessionInvalid,
+    #[error("the help-desk session has expired")]
+    AgentSessionExpired,
     #[error("the kiosk credential is not valid")]
     KioskCredentialInvalid,
     #[error("the enrollment token is not valid")]
@@ -68,6 +73,12 @@ pub enum RecoveryError {
     DateOfBirthUnknown,
     #[error("not found")]
     NotFound,
+    /// No one in the directory has the username an agent asked for.
+    #[error("no such person")]
+    PersonNotFound,
+    /// No caller verification with this id for this agent session and person.
+    #[error("no such caller verification")]
+    CallerVerificationUnknown,
     /// The agent's role does not allow the action.
     #[error("the agent's role does not allow this")]
     PermissionDenied,
@@ -89,6 +100,12 @@ pub enum RecoveryError {
     CodeIncorrect { attempts_left: u32 },
     #[error("the verification is over")]
     VerificationExpired,
+    /// A code sent to a caller was read back wrong.
+    #[error("the caller's code is not correct")]
+    CallerCodeIncorrect { attempts_left: u32 },
+    /// A code sent to a caller ran out of time or of tries.
+    #[error("the caller's code is over")]
+    CallerCodeOver,
     #[error("the activation link is not valid")]
     ActivationInvalid,
     #[error("the registration is not valid")]

@@ -65,6 +65,22 @@ pub enum Refusal {
     TooManyAttempts { retry_at: OffsetDateTime },
 }
 
+/// A username's lock, as [`Throttle::lock_state`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    Open,
+    /// 5 in a row: locked until the instant.
+    Until(OffsetDateTime),
+    /// 10 in a day: locked until the help desk unlocks.
+    UntilHelpDesk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockState {
+    pub lock: Lock,
+    pub failures_last_day: u32,
+}
+
 /// What a recorded failure led to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterFailure {
@@ -248,22 +264,64 @@ impl Throttle {
         Ok(after)
     }
 
+    /// Where the username stands, for the help desk's record: lock and failures of the day.
+    pub async fn lock_state(
+        &self,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<LockState, sqlx::Error> {
+        let at = to_unix(now);
+        let row = sqlx::query(
+            "SELECT locked_until, help_desk_lock FROM account_throttle WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(self.db.pool())
+        .await?;
+        let (locked_until, help_desk_lock) = match row {
+            Some(row) => (
+                row.try_get::<i64, _>("locked_until")?,
+                row.try_get::<i64, _>("help_desk_lock")?,
+            ),
+            None => (0, 0),
+        };
+        let failures: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM verification_failures WHERE username = $1 AND at > $2",
+        )
+        .bind(username)
+        .bind(at - DAY_SECONDS)
+        .fetch_one(self.db.pool())
+        .await?
+        .try_get("n")?;
+        let lock = if help_desk_lock != 0 {
+            Lock::UntilHelpDesk
+        } else if locked_until > at {
+            Lock::Until(from_unix(locked_until))
+        } else {
+            Lock::Open
+        };
+        Ok(LockState {
+            lock,
+            failures_last_day: u32::try_from(failures).unwrap_or(u32::MAX),
+        })
+    }
+
     /// The help desk's unlock: forgets every failure of the username.
-    pub async fn unlock(&self, username: &str) -> Result<bool, sqlx::Error> {
-        let pool = self.db.pool();
+    /// Runs in `work`, so the unlock commits with its audit record.
+    pub async fn unlock(&self, work: &mut UnitOfWork, username: &str) -> Result<bool, sqlx::Error> {
+        let conn = work.conn().await?;
         let cleared = sqlx::query("DELETE FROM account_throttle WHERE username = $1")
             .bind(username)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
         let forgotten = sqlx::query("DELETE FROM verification_failures WHERE username = $1")
             .bind(username)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
         sqlx::query("DELETE FROM verification_attempts WHERE username = $1")
             .bind(username)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
         Ok(cleared + forgotten > 0)
     }

@@ -20,13 +20,7 @@ pub struct ClearArgs {
 impl RecoveryPinCommand {
     pub async fn run(self, app: &App) -> anyhow::Result<()> {
         let Self::Clear(args) = self;
-        let reason = args.reason.trim();
-        anyhow::ensure!(
-            !reason.is_empty()
-                && reason.chars().count() <= 200
-                && !reason.chars().any(char::is_control),
-            "--reason must say why, in up to 200 characters on one line"
-        );
+        let reason = args.reason.as_str();
         let username = args.username.trim();
         match flows::recovery_pin::clear(app, &Client::admin_cli(), username, reason).await {
             Ok(true) => println!(
@@ -35,6 +29,9 @@ impl RecoveryPinCommand {
             Ok(false) => println!("`{username}` has no recovery PIN; nothing was changed."),
             Err(crate::error::RecoveryError::NotFound) => {
                 anyhow::bail!("there is no one with the username `{username}`")
+            }
+            Err(crate::error::RecoveryError::InvalidField(field)) => {
+                anyhow::bail!("--{}: {}", field.field, field.message)
             }
             Err(error) => return Err(error.into()),
         }

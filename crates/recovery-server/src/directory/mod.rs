@@ -134,4 +134,10 @@ pub trait Directory: Send + Sync {
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, DirectoryError>;
 
     async fn find_by_username(&self, username: &str) -> Result<Option<Person>, DirectoryError>;
+
+    /// Whether the person is a member of the group (a DN), for `help_desk.ldap_group`.
+    /// Directories without groups answer `false`.
+    async fn is_member_of(&self, _person: &Person, _group: &str) -> Result<bool, DirectoryError> {
+        Ok(false)
+    }
 }

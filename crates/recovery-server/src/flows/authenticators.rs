@@ -58,7 +58,21 @@ pub async fn remove(
     id: &str,
     reason: RemovalReason,
 ) -> Result<Authenticator, RecoveryError> {
-    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
+    remove_recorded(app, client, Some(session), person, id, reason, None).await
+}
+
+/// [`remove`] by the person in their `session`, or by the help desk (no session; the help
+/// desk's audit detail goes with the change).
+pub async fn remove_recorded(
+    app: &App,
+    client: &Client,
+    session: Option<&Session>,
+    person: &Person,
+    id: &str,
+    reason: RemovalReason,
+    help_desk: Option<serde_json::Value>,
+) -> Result<Authenticator, RecoveryError> {
+    let charge = sending::charge(app, person, session, &[Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
     let removed = match app
         .mfa
@@ -71,7 +85,10 @@ pub async fn remove(
             return Err(error.into());
         }
     };
-    let detail = json!({ "authenticator_id": id, "reason": reason.as_str() });
+    let detail = notice::with_help_desk(
+        json!({ "authenticator_id": id, "reason": reason.as_str() }),
+        help_desk,
+    );
     let notice = AccountEvent::DeviceRemoved {
         device: removed.name.clone(),
         reason: reason.as_str().to_owned(),

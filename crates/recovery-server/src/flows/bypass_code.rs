@@ -11,6 +11,7 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
+    flows::notice::with_help_desk,
     flows::{notice, sending},
     mfa::{BypassCodeOrigin, IssuedBypassCode},
     notify::AccountEvent,
@@ -39,6 +40,19 @@ pub async fn issue(
     origin: BypassCodeOrigin,
     valid_for: Option<Duration>,
 ) -> Result<IssuedBypassCode, RecoveryError> {
+    issue_recorded(app, client, person, origin, valid_for, None).await
+}
+
+/// [`issue`], with the help desk's part of the audit detail (`detail.help_desk`, see
+/// [`crate::help_desk::Authorized::audit_detail`]) recorded with the code.
+pub async fn issue_recorded(
+    app: &App,
+    client: &Client,
+    person: &Person,
+    origin: BypassCodeOrigin,
+    valid_for: Option<Duration>,
+    help_desk: Option<serde_json::Value>,
+) -> Result<IssuedBypassCode, RecoveryError> {
     let now = app.clock.now();
     let valid_for = valid_for
         .unwrap_or_else(|| Duration::seconds(i64::from(app.config.bypass_code.valid_seconds)));
@@ -52,10 +66,13 @@ pub async fn issue(
         outcome: Outcome::Success,
         person: Some(person),
         client: &client.label,
-        detail: json!({
-            "origin": origin.as_str(),
-            "valid_seconds": valid_for.whole_seconds(),
-        }),
+        detail: with_help_desk(
+            json!({
+                "origin": origin.as_str(),
+                "valid_seconds": valid_for.whole_seconds(),
+            }),
+            help_desk,
+        ),
     };
     app.audit.append(&mut work, now, record).await?;
     work.commit().await?;

@@ -15,6 +15,18 @@ use crate::{
 };
 use recovery_api::demo::Channel;
 
+/// A change's audit detail with the help desk's part added under `help_desk`, when an agent
+/// made the change.
+pub fn with_help_desk(
+    mut detail: serde_json::Value,
+    help_desk: Option<serde_json::Value>,
+) -> serde_json::Value {
+    if let (Some(help_desk), Some(object)) = (help_desk, detail.as_object_mut()) {
+        object.insert("help_desk".to_owned(), help_desk);
+    }
+    detail
+}
+
 pub async fn tell_person(
     app: &App,
     client: &Client,

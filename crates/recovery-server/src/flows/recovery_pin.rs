@@ -14,6 +14,7 @@ use crate::{
     directory::Person,
     error::RecoveryError,
     flows::{notice, sending, session::require_fresh},
+    help_desk::guard::check_reason,
     notify::AccountEvent,
     recovery_pin::{PinChange, PinStatus},
     sending_caps::Sending,
@@ -92,18 +93,32 @@ pub async fn clear(
     username: &str,
     reason: &str,
 ) -> Result<bool, RecoveryError> {
+    let reason = check_reason(reason)?;
     let username = fields::normalize_username(username)?;
     let person = app
         .directory
         .find_by_username(&username)
         .await?
         .ok_or(RecoveryError::NotFound)?;
+    clear_recorded(app, client, &person, &reason, None).await
+}
+
+/// [`clear`] for a person already found, with the help desk's audit detail when an agent
+/// clears it (the reason is then checked by the guard).
+pub async fn clear_recorded(
+    app: &App,
+    client: &Client,
+    person: &Person,
+    reason: &str,
+    help_desk: Option<serde_json::Value>,
+) -> Result<bool, RecoveryError> {
+    let person = person.clone();
     let mut work = UnitOfWork::new(&app.db);
     if !app.recovery_pins.clear(&mut work, &person.id).await? {
         work.rollback().await?;
         return Ok(false);
     }
-    let detail = json!({ "by": "help_desk", "reason": reason });
+    let detail = notice::with_help_desk(json!({ "by": "help_desk", "reason": reason }), help_desk);
     notice::record_change(
         app,
         client,

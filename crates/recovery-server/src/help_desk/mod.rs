@@ -5,11 +5,27 @@
 //! `http::routes::help_desk`. Agents are people of the directory whom the configuration (or an
 //! LDAP group) names; their sessions are a token kind of their own, never a recovery session.
 
+pub mod agents;
+pub mod caller_verification;
+pub mod guard;
+pub mod keys;
+pub mod rate_limit;
+pub mod sessions;
+
 use recovery_api::help_desk::{AgentRole, AgentSignInMethod, CallerVerificationMethod};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::{client::Client, directory::Person};
+
+/// The help desk's storage, built once with the app.
+#[derive(Debug, Clone)]
+pub struct HelpDesk {
+    pub sessions: sessions::AgentSessions,
+    pub keys: keys::AgentKeys,
+    pub callers: caller_verification::CallerVerifications,
+    pub limits: rate_limit::AgentLimits,
+}
 
 /// A person of the directory acting as an agent, with the role the configuration gives them.
 #[derive(Debug, Clone)]
@@ -34,6 +50,7 @@ impl AgentSession {
         Client {
             throttle_key: format!("agent:{}", self.agent.person.id),
             label: format!("agent {} at {}", self.agent.person.username, from.label),
+            from_kiosk: from.from_kiosk,
         }
     }
 }

@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
 use crate::{
-    app::App, client::Client, directory::Person, error::RecoveryError, flows, session::Session,
+    app::App, client::Client, directory::Person, error::RecoveryError, flows,
+    help_desk::AgentSession, session::Session,
 };
 
 /// A JSON body: `415` unless the content type is JSON, `413` over the size cap, `400` when it
@@ -249,6 +250,32 @@ where
             .ok_or(RecoveryError::SessionInvalid)?;
         let (session, person) = flows::session::authenticate(&app, &token).await?;
         Ok(Self { session, person })
+    }
+}
+
+/// The help-desk session named by `Authorization: Bearer` (security scheme
+/// `help_desk_session`). A recovery session's token is not one: the two token kinds are hashed
+/// under different purposes and kept in different tables.
+#[derive(Debug, Clone)]
+pub struct CurrentAgent(pub AgentSession);
+
+impl<S> FromRequestParts<S> for CurrentAgent
+where
+    App: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = App::from_ref(state);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer_token)
+            .map(Secret::new)
+            .ok_or(RecoveryError::AgentSessionInvalid)?;
+        Ok(Self(flows::help_desk::authenticate(&app, &token).await?))
     }
 }
 

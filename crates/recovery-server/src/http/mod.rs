@@ -89,6 +89,7 @@ pub fn router(app: App) -> Router {
             "/enrolments/assets/enrol.css",
             get(routes::enrolments::style),
         )
+        .merge(help_desk_routes())
         .route("/openapi.json", get(routes::openapi_document));
     if app.demo {
         v1 = v1.route("/demo/outbox", get(routes::demo::outbox));
@@ -105,6 +106,53 @@ pub fn router(app: App) -> Router {
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(app)
+}
+
+/// `/v1/help-desk/…`, the help-desk console's.
+fn help_desk_routes() -> Router<App> {
+    use routes::help_desk::{actions, caller_verifications, links_and_devices, people, sessions};
+    Router::new()
+        .route(
+            "/help-desk/sign-in/security-key",
+            post(sessions::start_key_sign_in),
+        )
+        .route("/help-desk/sessions", post(sessions::create))
+        .route("/help-desk/sessions/current", delete(sessions::end_current))
+        .route("/help-desk/me", get(sessions::me))
+        .route(
+            "/help-desk/me/security-keys/registrations",
+            post(sessions::start_key_registration),
+        )
+        .route(
+            "/help-desk/me/security-keys/registrations/{id}",
+            post(sessions::finish_key_registration),
+        )
+        .route("/help-desk/people/{username}", get(people::look_up))
+        .route(
+            "/help-desk/people/{username}/caller-verifications",
+            post(caller_verifications::start),
+        )
+        .route(
+            "/help-desk/people/{username}/caller-verifications/{id}/code",
+            post(caller_verifications::check_code),
+        )
+        .route(
+            "/help-desk/people/{username}/bypass-codes",
+            post(actions::issue_bypass_code),
+        )
+        .route("/help-desk/people/{username}/unlock", post(actions::unlock))
+        .route(
+            "/help-desk/people/{username}/recovery-pin/clear",
+            post(actions::clear_recovery_pin),
+        )
+        .route(
+            "/help-desk/people/{username}/authenticators/{id}/removal",
+            post(actions::remove_device),
+        )
+        .route(
+            "/help-desk/people/{username}/security-key-links",
+            post(links_and_devices::send_security_key_link),
+        )
 }
 
 /// The admin listener's routes: metrics, and health for probes that must not share the API's

@@ -48,6 +48,20 @@ use super::routes;
         routes::enrolments::registration,
         routes::enrolments::script,
         routes::enrolments::style,
+        routes::help_desk::sessions::start_key_sign_in,
+        routes::help_desk::sessions::create,
+        routes::help_desk::sessions::me,
+        routes::help_desk::sessions::end_current,
+        routes::help_desk::sessions::start_key_registration,
+        routes::help_desk::sessions::finish_key_registration,
+        routes::help_desk::people::look_up,
+        routes::help_desk::caller_verifications::start,
+        routes::help_desk::caller_verifications::check_code,
+        routes::help_desk::actions::issue_bypass_code,
+        routes::help_desk::actions::unlock,
+        routes::help_desk::actions::clear_recovery_pin,
+        routes::help_desk::actions::remove_device,
+        routes::help_desk::links_and_devices::send_security_key_link,
         routes::health::healthz,
         routes::openapi_document,
     ),
@@ -117,6 +131,11 @@ fn add_extractor_responses(operation: &mut Operation) {
         .iter()
         .any(|p| p.parameter_in == ParameterIn::Header && p.name == KIOSK_CREDENTIAL_HEADER);
     let needs_session = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let needs_agent = operation.security.as_ref().is_some_and(|requirements| {
+        serde_json::to_value(requirements)
+            .map(|value| value.to_string().contains("help_desk_session"))
+            .unwrap_or(false)
+    });
     let has_body = operation.request_body.is_some();
     let mut answers: Vec<(&str, &str)> = Vec::new();
     if has_path_parameter {
@@ -142,7 +161,12 @@ fn add_extractor_responses(operation: &mut Operation) {
             ),
         ]);
     }
-    if needs_session {
+    if needs_agent {
+        answers.push((
+            "401",
+            "`session_invalid` or `session_expired`: no valid help-desk session (a recovery session's token is not one)",
+        ));
+    } else if needs_session {
         answers.push((
             "401",
             "`session_invalid` or `session_expired`: no valid recovery session",
@@ -207,6 +231,11 @@ impl Modify for SessionSecurity {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme(
                 "recovery_session",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+            // An agent's session: its own token kind, never a recovery session's.
+            components.add_security_scheme(
+                "help_desk_session",
                 SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
             );
         }

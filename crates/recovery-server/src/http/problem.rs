@@ -106,6 +106,14 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             ErrorCode::SessionExpired,
             "Your recovery session ran out of time. Verify who you are again to continue.",
         ),
+        E::AgentSessionInvalid => Problem::new(
+            ErrorCode::SessionInvalid,
+            "You are not signed in to the help-desk console. Sign in with your password and your security key or passcode.",
+        ),
+        E::AgentSessionExpired => Problem::new(
+            ErrorCode::SessionExpired,
+            "Your help-desk session ran out of time. Sign in again to continue.",
+        ),
         E::KioskCredentialInvalid => Problem::new(
             ErrorCode::KioskCredentialInvalid,
             "This kiosk's credential is not valid. Ask the help desk to enroll it again.",
@@ -164,6 +172,14 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             ErrorCode::DateOfBirthUnknown,
             "We have no date of birth on record for you, so a recovery PIN cannot be set. Call the help desk to have your record completed.",
         ),
+        E::PersonNotFound => Problem::new(
+            ErrorCode::NotFound,
+            "There is no one with this username. Check the spelling: the username must be exact.",
+        ),
+        E::CallerVerificationUnknown => Problem::new(
+            ErrorCode::NotFound,
+            "This caller verification is unknown, or belongs to another call or agent. Verify the caller again.",
+        ),
         E::NotFound => Problem::new(
             ErrorCode::NotFound,
             "You have no device with this id. Refresh your list of devices.",
@@ -191,6 +207,18 @@ fn recovery_problem(error: &RecoveryError) -> Problem {
             ),
         )
         .with_attempts_left(*attempts_left),
+        E::CallerCodeIncorrect { attempts_left } => Problem::new(
+            ErrorCode::CodeIncorrect,
+            format!(
+                "That is not the code we sent. Ask the caller to read it again ({attempts_left} {} left).",
+                if *attempts_left == 1 { "try" } else { "tries" }
+            ),
+        )
+        .with_attempts_left(*attempts_left),
+        E::CallerCodeOver => Problem::new(
+            ErrorCode::VerificationExpired,
+            "This code ran out of time or was read back wrong too often. Send the caller a new code, or use another method.",
+        ),
         E::VerificationExpired => Problem::new(
             ErrorCode::VerificationExpired,
             "This phone was not verified in time or the code was wrong too often, so it was not added. Add it again to get a new call.",

@@ -36,7 +36,8 @@ use crate::{
 pub enum BypassCodeOrigin {
     /// Issued in a recovery session; a new one revokes the previous self-service code.
     SelfService,
-    /// Issued by the help desk; never revoked by self-service.
+    /// Issued by the help desk; a new one revokes the previous help-desk code (builtin provider),
+    /// and self-service never revokes it.
     HelpDesk,
 }
 

@@ -10,16 +10,37 @@ use crate::config::Organisation;
 pub enum AccountEvent {
     BypassCodeCreated,
     HelpDeskBypassCodeCreated,
-    LandlineAdded { number_hint: String },
-    LandlineVerified { number_hint: String },
-    ActivationLinkCreated { device: String },
-    PhoneAppReactivated { device: String },
-    SecurityKeyRegistered { device: String },
-    HardwareTokenResynced { device: String },
-    DeviceRemoved { device: String, reason: String },
+    LandlineAdded {
+        number_hint: String,
+    },
+    LandlineVerified {
+        number_hint: String,
+    },
+    ActivationLinkCreated {
+        device: String,
+    },
+    PhoneAppReactivated {
+        device: String,
+    },
+    SecurityKeyRegistered {
+        device: String,
+    },
+    HardwareTokenResynced {
+        device: String,
+    },
+    DeviceRemoved {
+        device: String,
+        reason: String,
+    },
     RecoveryPinSet,
     RecoveryPinChanged,
     RecoveryPinCleared,
+    /// The help desk lifted a lock on self-service recovery.
+    AccountUnlocked,
+    /// An agent registered a security key for signing in to the help-desk console.
+    HelpDeskKeyRegistered {
+        device: String,
+    },
 }
 
 /// What to tell: the event, when, and from where ("Help Desk Kiosk 2", "127.0.0.1").
@@ -52,6 +73,10 @@ impl EventNotice<'_> {
             AccountEvent::RecoveryPinSet => "A recovery PIN was set for your account",
             AccountEvent::RecoveryPinChanged => "Your recovery PIN was changed",
             AccountEvent::RecoveryPinCleared => "Your recovery PIN was cleared by the help desk",
+            AccountEvent::AccountUnlocked => "Self-service recovery was unlocked by the help desk",
+            AccountEvent::HelpDeskKeyRegistered { .. } => {
+                "A security key was added to your help-desk sign-in"
+            }
         };
         format!("{}: {what}", organisation.name)
     }
@@ -101,6 +126,12 @@ impl EventNotice<'_> {
             ),
             AccountEvent::RecoveryPinCleared => format!(
                 "The help desk cleared your recovery PIN at {when} ({from}). Set a new one in Recovery Desk with \"Set up account recovery\"."
+            ),
+            AccountEvent::AccountUnlocked => format!(
+                "The help desk unlocked self-service recovery for your account at {when} ({from}), after too many failed attempts. You can try recovering again."
+            ),
+            AccountEvent::HelpDeskKeyRegistered { device } => format!(
+                "The security key \"{device}\" was added to your sign-in to the help-desk console at {when} from {from}."
             ),
         };
         let contact = if organisation.help_desk_url.is_empty() {

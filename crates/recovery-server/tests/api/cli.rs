@@ -251,8 +251,8 @@ async fn tokens_import_gives_people_their_hardware_tokens(backend: Backend) {
             .try_get("n")
             .unwrap();
     assert_eq!(
-        tokens, 2,
-        "grace's demo token and T-42; nothing from the bad files"
+        tokens, 3,
+        "grace's and margaret's demo tokens and T-42; nothing from the bad files"
     );
     service.stop().await;
 }

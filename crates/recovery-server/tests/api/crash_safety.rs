@@ -183,6 +183,7 @@ async fn a_flow_stopped_at_any_await_point_leaves_change_and_audit_together(back
     let kiosk = Client {
         throttle_key: "test".to_owned(),
         label: "the test".to_owned(),
+        from_kiosk: false,
     };
 
     let codes = "SELECT COUNT(*) AS n FROM bypass_codes";

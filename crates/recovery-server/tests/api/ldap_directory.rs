@@ -398,3 +398,42 @@ async fn ldap_passwords_never_go_in_clear_text() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn ldap_group_members_are_agents_and_others_are_not() {
+    use recovery_api::help_desk::AgentRole;
+    use recovery_server::{config::HelpDeskConfig, help_desk::agents::role_of};
+    let directory = directory(&starttls_config()).await;
+    let config = HelpDeskConfig {
+        ldap_group: Some("cn=help-desk,ou=groups,dc=example,dc=org".to_owned()),
+        ldap_admin_group: Some("cn=mfa-admins,ou=groups,dc=example,dc=org".to_owned()),
+        ..HelpDeskConfig::default()
+    };
+    let role = |username: &'static str| {
+        let directory = &directory;
+        let config = &config;
+        async move {
+            let person = directory.find_by_username(username).await.unwrap().unwrap();
+            role_of(config, &directory.directory, &person)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(role("grace").await, Some(AgentRole::HelpDesk));
+    assert_eq!(role("katherine").await, Some(AgentRole::Admin));
+    assert_eq!(role(ADA).await, None);
+    // A group that does not exist is the configuration's fault, said so.
+    let missing = HelpDeskConfig {
+        ldap_group: Some("cn=nope,ou=groups,dc=example,dc=org".to_owned()),
+        ..HelpDeskConfig::default()
+    };
+    let ada = directory.find_by_username(ADA).await.unwrap().unwrap();
+    let error = role_of(&missing, &directory.directory, &ada)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("service's configuration")
+            || matches!(error, recovery_server::error::RecoveryError::Misconfigured),
+        "{error}"
+    );
+}

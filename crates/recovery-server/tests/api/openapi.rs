@@ -35,11 +35,33 @@ fn committed_openapi_document_is_current() {
         "/v1/me/security-keys/registrations/{id}",
         "/v1/me/hardware-tokens/{id}/resync",
         "/v1/kiosks/enrollments",
+        "/v1/help-desk/sign-in/security-key",
+        "/v1/help-desk/sessions",
+        "/v1/help-desk/sessions/current",
+        "/v1/help-desk/me",
+        "/v1/help-desk/me/security-keys/registrations",
+        "/v1/help-desk/me/security-keys/registrations/{id}",
+        "/v1/help-desk/people/{username}",
+        "/v1/help-desk/people/{username}/caller-verifications",
+        "/v1/help-desk/people/{username}/caller-verifications/{id}/code",
+        "/v1/help-desk/people/{username}/bypass-codes",
+        "/v1/help-desk/people/{username}/unlock",
+        "/v1/help-desk/people/{username}/recovery-pin/clear",
+        "/v1/help-desk/people/{username}/authenticators/{id}/removal",
         "/v1/openapi.json",
         "/healthz",
     ] {
         assert!(document["paths"][path].is_object(), "{path} is documented");
     }
+    // Agent sessions are a scheme of their own.
+    assert_eq!(
+        document["components"]["securitySchemes"]["help_desk_session"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        document["paths"]["/v1/help-desk/me"]["get"]["security"][0]["help_desk_session"],
+        serde_json::json!([])
+    );
     // Served on the admin listener, or only by a demo service.
     for path in ["/metrics", "/v1/demo/outbox"] {
         assert!(

@@ -17,8 +17,11 @@ use time::Duration;
 use webauthn_authenticator_rs::{softtoken::SoftToken, WebauthnAuthenticator};
 
 use crate::{
+    help_desk_support::{margaret_token, post_as, verified_by_email, verified_by_pin, MARGARET},
     on_both_databases,
-    support::{all_at_once, expect_problem, Backend, TestService, ADA, ADA_EMAIL},
+    support::{
+        all_at_once, expect_problem, Backend, TestService, ADA, ADA_DOB, ADA_EMAIL, ADA_PIN,
+    },
 };
 
 on_both_databases!(
@@ -28,6 +31,7 @@ on_both_databases!(
     of_two_answers_at_once_exactly_one_registers,
     unknown_and_malformed_codes_change_nothing,
     a_bad_lifetime_or_no_address_sends_nothing,
+    an_agent_sends_a_link_through_the_guard,
 );
 
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -72,6 +76,7 @@ pub async fn authorized(service: &TestService, username: &str) -> Authorized {
     let client = session.client(&Client {
         throttle_key: "kiosk:2".to_owned(),
         label: "Help Desk Kiosk 2".to_owned(),
+        from_kiosk: true,
     });
     Authorized {
         session,
@@ -580,5 +585,121 @@ async fn a_bad_lifetime_or_no_address_sends_nothing(backend: Backend) {
         .await
         .iter()
         .all(|m| !m.body.contains("/v1/enrolments/")));
+    service.stop().await;
+}
+
+async fn link_count(service: &TestService) -> i64 {
+    sqlx::query("SELECT COUNT(*) AS n FROM security_key_links")
+        .fetch_one(service.app.db.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap()
+}
+
+async fn an_agent_sends_a_link_through_the_guard(backend: Backend) {
+    let service = service(backend).await;
+    let token = margaret_token(&service, 0).await;
+    let path = "/v1/help-desk/people/ada/security-key-links";
+
+    // Refused: no verified caller, the agent's own account, a bad lifetime or reason.
+    let unverified = post_as(
+        &service,
+        &token,
+        path,
+        &json!({ "caller_verification": "nope", "reason": "ticket 1" }),
+    )
+    .await;
+    expect_problem(unverified, 403, "caller_not_verified").await;
+    let weak = verified_by_pin(&service, &token, ADA, ADA_DOB, ADA_PIN).await;
+    let own = post_as(
+        &service,
+        &token,
+        &format!("/v1/help-desk/people/{MARGARET}/security-key-links"),
+        &json!({ "caller_verification": weak, "reason": "ticket 1" }),
+    )
+    .await;
+    expect_problem(own, 403, "own_account").await;
+    for (body, field) in [
+        (
+            json!({ "caller_verification": weak, "reason": "ticket 1", "valid_hours": 25 }),
+            "valid_hours",
+        ),
+        (
+            json!({ "caller_verification": weak, "reason": "ticket 1", "valid_hours": 0 }),
+            "valid_hours",
+        ),
+        (
+            json!({ "caller_verification": weak, "reason": "" }),
+            "reason",
+        ),
+        (
+            json!({ "caller_verification": weak, "reason": "a\nb" }),
+            "reason",
+        ),
+    ] {
+        let refused = expect_problem(
+            post_as(&service, &token, path, &body).await,
+            422,
+            "invalid_field",
+        )
+        .await;
+        assert_eq!(refused["field"], field);
+    }
+    assert_eq!(link_count(&service).await, 0);
+    assert!(service
+        .outbox()
+        .await
+        .iter()
+        .all(|m| !m.body.contains("/v1/enrolments/")));
+
+    // Date of birth + PIN is enough to send a link to the person's own addresses.
+    let sent = post_as(&service, &token, path,
+        &json!({ "caller_verification": weak, "reason": "lost keys, ticket 4711", "valid_hours": 2 })).await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    let sent: Value = sent.json().await.unwrap();
+    assert_eq!(sent["sent_to"], json!(["a•••@example.org"]));
+    assert!(
+        !sent.to_string().contains("/v1/enrolments/"),
+        "the agent never sees the link"
+    );
+    assert_eq!(link_count(&service).await, 1);
+    let record = service
+        .audit()
+        .await
+        .into_iter()
+        .find(|r| r.event == "security_key_link_sent")
+        .unwrap();
+    assert_eq!(record.detail["valid_hours"], 2);
+    assert_eq!(record.detail["help_desk"]["agent"], MARGARET);
+    assert_eq!(
+        record.detail["help_desk"]["caller_verification"],
+        "date_of_birth_and_pin"
+    );
+    assert_eq!(
+        record.detail["help_desk"]["reason"],
+        "lost keys, ticket 4711"
+    );
+
+    // The e-mailed link works on the page.
+    let code = latest_code(&service).await;
+    let strong = verified_by_email(&service, &token, ADA).await;
+    assert!(!strong.is_empty());
+    let (mut key, _ca) = SoftToken::new(true).unwrap();
+    let started = started(&service, &code).await;
+    let credential = answer(&service, &mut key, &started);
+    let registered = register(
+        &service,
+        &code,
+        started["id"].as_str().unwrap(),
+        &credential,
+    )
+    .await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    assert!(service
+        .outbox()
+        .await
+        .iter()
+        .any(|m| m.to == ADA_EMAIL && m.body.contains("agent margaret at")));
     service.stop().await;
 }

@@ -110,6 +110,7 @@ impl TestService {
         config.devices.public_url = format!("http://{address}");
         config.organisation.name = "Example University".to_owned();
         config.organisation.help_desk_phone = "+1 201 555 0100".to_owned();
+        config.help_desk.agents = demo::agents();
         adjust(&mut config);
         let clock = ManualClock::starting_at(OffsetDateTime::now_utc());
         let options = AppOptions {

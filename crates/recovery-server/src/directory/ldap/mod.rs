@@ -199,4 +199,12 @@ impl Directory for LdapDirectory {
         let found = self.by_username(username, &[]).await?;
         self.one_person(found)
     }
+
+    /// The person's entry, found by username, listed in the group entry (`help_desk.ldap_group`).
+    async fn is_member_of(&self, person: &Person, group: &str) -> Result<bool, DirectoryError> {
+        let Found::One(entry) = self.by_username(&person.username, &[]).await? else {
+            return Ok(false);
+        };
+        self.inner.searcher.is_member(group, &entry.dn).await
+    }
 }

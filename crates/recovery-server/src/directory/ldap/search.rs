@@ -130,23 +130,51 @@ impl Searcher {
         attributes: &[String],
     ) -> Result<Found, DirectoryError> {
         let filter = format!("(&{}({attribute}={escaped}))", self.user_filter);
+        self.search(&self.base_dn, Scope::Subtree, &filter, attributes)
+            .await
+    }
+
+    /// Whether the group entry `group_dn` lists `member_dn` as a `member` (groupOfNames) or
+    /// `uniqueMember` (groupOfUniqueNames).
+    pub async fn is_member(&self, group_dn: &str, member_dn: &str) -> Result<bool, DirectoryError> {
+        let escaped = ldap3::ldap_escape(member_dn);
+        let filter = format!("(|(member={escaped})(uniqueMember={escaped}))");
+        let found = self
+            .search(group_dn, Scope::Base, &filter, &["1.1".to_owned()])
+            .await?;
+        Ok(matches!(found, Found::One(_)))
+    }
+
+    async fn search(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attributes: &[String],
+    ) -> Result<Found, DirectoryError> {
         // A pooled connection may have died since its last use; one retry on a fresh one.
-        match self.search_once(&filter, attributes).await {
+        match self.search_once(base, scope, filter, attributes).await {
             Err(Attempt::ConnectionLost(_)) => {}
             other => return other.map_err(Attempt::into_error),
         }
-        self.search_once(&filter, attributes)
+        self.search_once(base, scope, filter, attributes)
             .await
             .map_err(Attempt::into_error)
     }
 
-    async fn search_once(&self, filter: &str, attributes: &[String]) -> Result<Found, Attempt> {
+    async fn search_once(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attributes: &[String],
+    ) -> Result<Found, Attempt> {
         let mut ldap = self.pool.get().await.map_err(pool_failure)?;
         self.probe.note(LdapWork::Search);
         let outcome = ldap
             .with_search_options(SearchOptions::new().sizelimit(2))
             .with_timeout(self.operation_timeout)
-            .search(&self.base_dn, Scope::Subtree, filter, attributes)
+            .search(base, scope, filter, attributes)
             .await;
         let result = match outcome {
             Ok(result) => result,
@@ -171,14 +199,11 @@ impl Searcher {
                     diagnostic(&status.text)
                 ))))
             }
-            rc => {
-                return Err(Attempt::Failed(DirectoryError::Misconfigured(format!(
-                    "searching {:?} for {filter}: result {rc} ({}); check directory.ldap.base_dn, \
-                     user_filter and the service account's rights",
-                    self.base_dn,
-                    diagnostic(&status.text)
-                ))))
-            }
+            rc => return Err(Attempt::Failed(DirectoryError::Misconfigured(format!(
+                "searching {base:?} for {filter}: result {rc} ({}); check directory.ldap.base_dn, \
+                     user_filter, help_desk.ldap_group and the service account's rights",
+                diagnostic(&status.text)
+            )))),
         }
         // rc 4 (size limit exceeded) comes with the first two entries.
         let mut entries = entries.into_iter().map(SearchEntry::construct);

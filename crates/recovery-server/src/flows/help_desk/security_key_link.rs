@@ -4,8 +4,12 @@
 //! the unit of work that stores the key, so of concurrent answers exactly one registers.
 
 use recovery_api::{
-    authenticator::Authenticator, fields::FieldError, help_desk::FinishLinkRegistration,
-    help_desk::LinkSent, security_key::RegistrationStarted,
+    authenticator::Authenticator,
+    fields::FieldError,
+    help_desk::{
+        ActionContext, FinishLinkRegistration, HelpDeskPermission, LinkSent, SendSecurityKeyLink,
+    },
+    security_key::RegistrationStarted,
 };
 use serde_json::json;
 use time::Duration;
@@ -18,7 +22,7 @@ use crate::{
     directory::Person,
     error::RecoveryError,
     flows::{authenticators::check_name, notice, sending},
-    help_desk::Authorized,
+    help_desk::{guard, AgentSession, Authorized},
     mfa::ProviderError,
     notify::{AccountEvent, LinkMail, LinkPurpose},
     security_key::browser_options,
@@ -27,8 +31,34 @@ use crate::{
     storage::UnitOfWork,
 };
 
-/// The default life of a link, in hours.
-const DEFAULT_HOURS: u32 = 24;
+/// `POST /v1/help-desk/people/{username}/security-key-links`: through the guard
+/// (`send_security_key_link`; a weak caller verification is enough, since the link goes only
+/// to the person's own addresses). A bad `valid_hours` is refused before the guard counts the
+/// action.
+pub async fn send_for(
+    app: &App,
+    session: &AgentSession,
+    from: &Client,
+    username: &str,
+    request: &SendSecurityKeyLink,
+) -> Result<LinkSent, RecoveryError> {
+    lifetime(app, request.valid_hours)?;
+    let context = ActionContext {
+        caller_verification: request.caller_verification.clone(),
+        reason: request.reason.clone(),
+    };
+    let authorized = guard::authorize(
+        app,
+        session,
+        from,
+        username,
+        HelpDeskPermission::SendSecurityKeyLink,
+        &context,
+        false,
+    )
+    .await?;
+    send(app, &authorized, request.valid_hours).await
+}
 
 /// An agent e-mails the person a link (never shown to the agent).
 pub async fn send(
@@ -46,7 +76,7 @@ pub async fn send_as(
     acting: &Acting,
     valid_hours: Option<u32>,
 ) -> Result<LinkSent, RecoveryError> {
-    let valid_for = lifetime(valid_hours)?;
+    let valid_for = lifetime(app, valid_hours)?;
     let person = &acting.person;
     if person.notification_emails.is_empty() {
         return Err(RecoveryError::Conflict(
@@ -107,16 +137,18 @@ pub async fn send_as(
     })
 }
 
-fn lifetime(valid_hours: Option<u32>) -> Result<Duration, RecoveryError> {
-    let hours = valid_hours.unwrap_or(DEFAULT_HOURS);
-    let max = MAX_VALID.whole_hours();
-    if hours == 0 || i64::from(hours) > max {
+/// `help_desk.security_key_link_hours` is the default and the ceiling, never above 24 hours.
+fn lifetime(app: &App, valid_hours: Option<u32>) -> Result<Duration, RecoveryError> {
+    let max =
+        i64::from(app.config.help_desk.security_key_link_hours.max(1)).min(MAX_VALID.whole_hours());
+    let hours = valid_hours.map_or(max, i64::from);
+    if hours == 0 || hours > max {
         return Err(RecoveryError::InvalidField(FieldError {
             field: "valid_hours",
             message: format!("A security-key link works for 1 to {max} hours."),
         }));
     }
-    Ok(Duration::hours(i64::from(hours)))
+    Ok(Duration::hours(hours))
 }
 
 /// The link and its person, when the link still works.

@@ -4,6 +4,7 @@ pub mod demo;
 pub mod enrolments;
 pub mod hardware_tokens;
 pub mod health;
+pub mod help_desk;
 pub mod kiosks;
 pub mod me;
 pub mod phones;

@@ -35,8 +35,9 @@ impl BuiltinProvider {
         Ok(IssuedBypassCode { code, expires_at })
     }
 
-    /// Revokes the previous self-service code and stores the new one in `work`, first taking the
-    /// person's lock row, so concurrent issuing leaves exactly one live code.
+    /// Revokes the previous code of the same origin and stores the new one in `work`, first
+    /// taking the person's lock row, so concurrent issuing leaves exactly one live code of each
+    /// origin.
     async fn store_code(
         &self,
         work: &mut UnitOfWork,
@@ -55,16 +56,17 @@ impl BuiltinProvider {
         .bind(to_unix(now))
         .execute(&mut *tx)
         .await?;
-        if origin == BypassCodeOrigin::SelfService {
-            sqlx::query(
-                "UPDATE bypass_codes SET revoked_at = $1 WHERE person_id = $2 \
-                 AND origin = 'self_service' AND used_at IS NULL AND revoked_at IS NULL",
-            )
-            .bind(to_unix(now))
-            .bind(&person.id.0)
-            .execute(&mut *tx)
-            .await?;
-        }
+        // A code replaces the previous code of its own origin only: the help desk's code
+        // survives a self-service one, and the other way round.
+        sqlx::query(
+            "UPDATE bypass_codes SET revoked_at = $1 WHERE person_id = $2 \
+             AND origin = $3 AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(to_unix(now))
+        .bind(&person.id.0)
+        .bind(origin.as_str())
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO bypass_codes (id, person_id, code_hash, origin, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
