@@ -84,6 +84,25 @@ pub fn run(screenshots: Option<&Path>, filter: Option<&str>) -> Result<()> {
     result
 }
 
+/// The service's own pages in a real browser: headless Chromium driven by chromedriver, with
+/// WebDriver's virtual authenticator as the security key, registers a key on the enrolment
+/// page (`crates/recovery-server/tests/api/enrolment_browser.rs`, ignored in a plain
+/// `cargo test`).
+pub fn browser() -> Result<()> {
+    system_packages::ensure(system_packages::BROWSER_TESTS)?;
+    run_command(cargo().args([
+        "test",
+        "-p",
+        "recovery-server",
+        "--test",
+        "api",
+        "enrolment_browser",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ]))
+}
+
 /// `CARGO_TARGET_DIR`, or `target/` in the workspace.
 fn target_dir(root: &Path) -> PathBuf {
     match env::var_os("CARGO_TARGET_DIR") {

@@ -51,6 +51,13 @@ pub const DESKTOP_TESTS: &[Requirement] = &[
     ("dpkg-deb", "dpkg"),
 ];
 
+/// What the browser check of the service's own pages needs: Debian's Chromium and its
+/// WebDriver, whose virtual authenticator stands in for a security key.
+pub const BROWSER_TESTS: &[Requirement] = &[
+    ("chromium", "chromium"),
+    ("chromedriver", "chromium-driver"),
+];
+
 /// Makes sure every probe is satisfied, installing the missing packages with apt-get when
 /// running as root, and otherwise failing with the one command that installs them.
 pub fn ensure(requirements: &[Requirement]) -> Result<()> {

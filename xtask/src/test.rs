@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every check, in order, stopping at the first failure. `.ci/run` runs
 //! exactly this: formatting, the UI's checks, unit tests and build, clippy, every Rust test (on
 //! SQLite and PostgreSQL, the LDAP ones against a private slapd), schemathesis against the API,
-//! the `.deb` package check, and the end-to-end suite over WebDriver.
+//! the `.deb` package check, and the end-to-end suite over WebDriver (the app under Xvfb, then
+//! the service's enrolment page in headless Chromium).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -25,6 +26,7 @@ pub fn run() -> Result<()> {
     check_components()?;
     system_packages::ensure(system_packages::BUILD)?;
     system_packages::ensure(system_packages::DESKTOP_TESTS)?;
+    system_packages::ensure(system_packages::BROWSER_TESTS)?;
     let locked = Path::new("Cargo.lock").exists();
     if !locked {
         eprintln!("note: no Cargo.lock yet, so cargo runs without --locked");
@@ -80,7 +82,10 @@ pub fn run() -> Result<()> {
 
     step(6, bundle::check_package)?;
 
-    step(7, || e2e::run(None, None))?;
+    step(7, || {
+        e2e::run(None, None)?;
+        e2e::browser()
+    })?;
 
     eprintln!(
         "\nxtask test: all {} steps passed in {} ({}; tests ran on SQLite and {postgres})",

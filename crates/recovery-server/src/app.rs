@@ -29,6 +29,7 @@ use crate::{
     recovery_pin::RecoveryPins,
     sealed::SealingKey,
     security_key::RelyingParty,
+    security_key_link::SecurityKeyLinks,
     sending_caps::SendingCaps,
     session::Sessions,
     slow_hash::SlowHasher,
@@ -61,6 +62,8 @@ pub struct App {
     pub sending: SendingCaps,
     pub sessions: Sessions,
     pub kiosks: Kiosks,
+    /// Single-use links to the security-key enrolment page.
+    pub security_key_links: SecurityKeyLinks,
     pub audit: AuditLog,
     /// Agent sessions and keys, caller verifications, agents' hourly limits.
     pub help_desk: HelpDesk,
@@ -272,6 +275,7 @@ impl App {
                 token_hasher.clone(),
                 Duration::seconds(i64::from(config.session.ttl_seconds)),
             ),
+            security_key_links: SecurityKeyLinks::new(db.clone(), token_hasher.clone()),
             kiosks: Kiosks::new(db.clone(), token_hasher),
             audit: AuditLog::new(db.clone()),
             help_desk,

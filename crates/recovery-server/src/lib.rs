@@ -28,6 +28,7 @@ pub mod phone_number;
 pub mod recovery_pin;
 pub mod sealed;
 pub mod security_key;
+pub mod security_key_link;
 pub mod sending_caps;
 pub mod session;
 pub mod slow_hash;

@@ -10,7 +10,7 @@ use crate::{
     client::Client,
     directory::Person,
     error::RecoveryError,
-    notify::{AccountEvent, EventNotice, Message},
+    notify::{masked_address, AccountEvent, EventNotice, LinkMail, Message},
     storage::UnitOfWork,
 };
 use recovery_api::demo::Channel;
@@ -108,4 +108,46 @@ pub async fn record_failure(
     app.audit.append(&mut work, app.clock.now(), record).await?;
     work.commit().await?;
     Ok(())
+}
+
+/// E-mails a single-use link to every notification address; answers the masked addresses it
+/// reached. The link is a credential: a failure is logged and audited without it, and when no
+/// address took the mail the link went to nobody (`unavailable`; it expires unused).
+pub async fn send_link(
+    app: &App,
+    client: &Client,
+    person: &Person,
+    mail: &LinkMail<'_>,
+) -> Result<Vec<String>, RecoveryError> {
+    let organisation = &app.config.organisation;
+    let mut reached = Vec::new();
+    for address in &person.notification_emails {
+        let message = Message {
+            channel: Channel::Email,
+            to: address.clone(),
+            subject: Some(mail.subject(organisation)),
+            body: mail.body(organisation).expose().to_owned(),
+        };
+        match app.notifier.send(&message).await {
+            Ok(()) => reached.push(masked_address(address)),
+            Err(error) => {
+                tracing::warn!(person = %person.id, %error, "a link e-mail was not delivered");
+                app.metrics.notifications_failed.inc();
+                let record = AuditRecord {
+                    event: AuditEvent::NotificationFailed,
+                    outcome: Outcome::Failure,
+                    person: Some(person),
+                    client: &client.label,
+                    detail: json!({ "channel": "email", "error": error.to_string(), "link": true }),
+                };
+                app.audit.record(app.clock.now(), record).await?;
+            }
+        }
+    }
+    if reached.is_empty() {
+        return Err(RecoveryError::Unavailable(
+            "the link e-mail reached no address".to_owned(),
+        ));
+    }
+    Ok(reached)
 }

@@ -4,6 +4,7 @@
 mod extract;
 mod metrics_layer;
 pub mod openapi;
+mod pages;
 mod problem;
 mod routes;
 mod server;
@@ -71,6 +72,23 @@ pub fn router(app: App) -> Router {
             post(routes::hardware_tokens::resync),
         )
         .route("/kiosks/enrollments", post(routes::kiosks::enroll))
+        .route("/enrolments/{code}", get(routes::enrolments::page))
+        .route(
+            "/enrolments/{code}/options",
+            post(routes::enrolments::options),
+        )
+        .route(
+            "/enrolments/{code}/registration",
+            post(routes::enrolments::registration),
+        )
+        .route(
+            "/enrolments/assets/enrol.js",
+            get(routes::enrolments::script),
+        )
+        .route(
+            "/enrolments/assets/enrol.css",
+            get(routes::enrolments::style),
+        )
         .merge(help_desk_routes())
         .route("/openapi.json", get(routes::openapi_document));
     if app.demo {
@@ -92,7 +110,7 @@ pub fn router(app: App) -> Router {
 
 /// `/v1/help-desk/…`, the help-desk console's.
 fn help_desk_routes() -> Router<App> {
-    use routes::help_desk::{actions, caller_verifications, people, sessions};
+    use routes::help_desk::{actions, caller_verifications, links_and_devices, people, sessions};
     Router::new()
         .route(
             "/help-desk/sign-in/security-key",
@@ -130,6 +148,10 @@ fn help_desk_routes() -> Router<App> {
         .route(
             "/help-desk/people/{username}/authenticators/{id}/removal",
             post(actions::remove_device),
+        )
+        .route(
+            "/help-desk/people/{username}/security-key-links",
+            post(links_and_devices::send_security_key_link),
         )
 }
 

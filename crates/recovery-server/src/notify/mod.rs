@@ -3,6 +3,7 @@
 //! The outbox notifier keeps messages in the database (demo and tests: `GET /v1/demo/outbox`);
 //! the SMTP notifier sends e-mail through lettre in production.
 
+mod link_mail;
 mod messages;
 mod outbox;
 mod smtp;
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use recovery_api::{demo::Channel, Secret};
 use serde::{Deserialize, Serialize};
 
+pub use link_mail::{masked_address, LinkMail, LinkPurpose};
 pub use messages::{AccountEvent, EventNotice};
 pub use outbox::OutboxNotifier;
 pub use smtp::SmtpNotifier;

@@ -21,6 +21,7 @@
 //!   [`SecurityKeyPolicy::attestation_ca_pem_files`].
 
 mod allow_list;
+mod browser;
 mod relying_party;
 #[cfg(test)]
 mod test_support;
@@ -35,6 +36,7 @@ use webauthn_rs::prelude::{
 };
 
 pub use allow_list::model_name;
+pub use browser::browser_options;
 pub use relying_party::RelyingParty;
 /// The WebAuthn messages the client sends and receives, as webauthn-rs names them.
 pub use webauthn_rs::prelude::{

@@ -2,11 +2,13 @@
 //! caller, then act through the same flows as self-service, behind
 //! [`guard::authorize`](crate::help_desk::guard::authorize).
 
+pub mod acting;
 pub mod bypass_code;
 pub mod caller;
 pub mod look_up;
 pub mod recovery_pin;
 pub mod removal;
+pub mod security_key_link;
 pub mod sign_in;
 pub mod unlock;
 

@@ -1,6 +1,7 @@
 pub mod activations;
 pub mod authenticators;
 pub mod demo;
+pub mod enrolments;
 pub mod hardware_tokens;
 pub mod health;
 pub mod help_desk;

@@ -3,5 +3,6 @@
 
 pub mod actions;
 pub mod caller_verifications;
+pub mod links_and_devices;
 pub mod people;
 pub mod sessions;
