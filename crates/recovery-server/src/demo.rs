@@ -119,12 +119,6 @@ pub fn agents() -> Vec<AgentConfig> {
 /// (`crates/virtual-ctap/src/demo_credential.rs`, PIN 1906): its public half only.
 const HOPPER_SECURITY_KEY: Option<&str> = Some(include_str!("demo/hopper_security_key.json"));
 
-/// hopper's stored credential for the app's demo agent key (`virtual_ctap::demo_credential`;
-/// the file is rebuilt from it and checked by `recovery-desk-core`'s `demo_agent_key` test).
-/// The embedded demo service ([`crate::embedded`]) seeds it; the API tests' directory does
-/// not, so hopper has no key there until a test registers one.
-pub const HOPPER_DEMO_AGENT_KEY: &str = include_str!("demo/hopper_security_key.json");
-
 /// Whether the demo people are already in the database (a demo restarted on its old data).
 pub async fn is_loaded(app: &App) -> Result<bool, DemoError> {
     let ada = app.directory.find_by_username(PEOPLE[0].username).await?;

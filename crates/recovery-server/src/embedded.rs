@@ -92,8 +92,6 @@ impl DemoService {
         // A kept data folder already holds the demo people after the first start.
         if !demo::is_loaded(&app).await? {
             demo::load(&app).await?;
-            // The app's demo agent key signs hopper in (PIN 1906).
-            demo::seed_hopper_key(&app, demo::HOPPER_DEMO_AGENT_KEY.trim_end()).await?;
         }
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(app.clone(), listener, async move {

@@ -6,11 +6,11 @@ use recovery_api::{
     authenticator::Authenticator,
     bypass_code::BypassCodeIssued,
     help_desk::{
-        ActionContext, AddPhoneForPerson, AgentSessionCreated, AgentSummary, CallerVerification,
-        CheckCallerCode, CreateAgentSession, IssueHelpDeskCode, KeySignInStarted, LinkSent,
-        PersonRecord, PhoneAddedForPerson, RecoveryPinCleared, RemoveDeviceForPerson,
-        SendActivation, SendSecurityKeyLink, StartCallerVerification, StartKeySignIn, Unlocked,
-        VerifyPhoneForPerson,
+        ActionContext, AddPhoneForPerson, AgentKeyRegistered, AgentSessionCreated, AgentSummary,
+        CallerVerification, CheckCallerCode, CreateAgentSession, IssueHelpDeskCode,
+        KeySignInStarted, LinkSent, PersonRecord, PhoneAddedForPerson, RecoveryPinCleared,
+        RemoveDeviceForPerson, SendActivation, SendSecurityKeyLink, StartCallerVerification,
+        StartKeySignIn, Unlocked, VerifyPhoneForPerson,
     },
     security_key::{FinishRegistration, RegistrationStarted},
     Secret,
@@ -78,7 +78,7 @@ impl ServiceClient {
         token: &Secret,
         id: &str,
         request: &FinishRegistration,
-    ) -> Result<Authenticator, ClientError> {
+    ) -> Result<AgentKeyRegistered, ClientError> {
         let path = format!(
             "/v1/help-desk/me/security-keys/registrations/{}",
             segment(id)
