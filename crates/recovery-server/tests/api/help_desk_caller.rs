@@ -23,6 +23,7 @@ on_both_databases!(
     date_of_birth_and_pin_use_the_persons_throttle,
     in_person_needs_an_enrolled_kiosk,
     look_ups_are_limited_per_agent,
+    parallel_guesses_get_three_tries_in_all,
 );
 
 async fn a_look_up_masks_and_is_audited(backend: Backend) {
@@ -328,5 +329,38 @@ async fn look_ups_are_limited_per_agent(backend: Backend) {
     let token = hopper_token(&service, 1).await;
     let found = service.get_with("/v1/help-desk/people/alan", &token).await;
     assert_eq!(found.status(), StatusCode::OK);
+    service.stop().await;
+}
+
+async fn parallel_guesses_get_three_tries_in_all(backend: Backend) {
+    let service = TestService::start(backend).await;
+    give_hopper_a_token(&service).await;
+    let token = hopper_token(&service, 0).await;
+    let (id, code) = email_code_to_ada(&service, &token).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let url = service.url(&format!(
+        "/v1/help-desk/people/{ADA}/caller-verifications/{id}/code"
+    ));
+    let statuses = crate::support::all_at_once(10, |_| {
+        let (http, url, token) = (service.http.clone(), url.clone(), token.clone());
+        async move {
+            let body = json!({ "code": wrong });
+            let sent = http.post(url).bearer_auth(token).json(&body).send();
+            sent.await.unwrap().status().as_u16()
+        }
+    })
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 410).count(),
+        8,
+        "{statuses:?}"
+    );
+    let right = check_code(&service, &token, ADA, &id, &code).await;
+    expect_problem(right, 410, "verification_expired").await;
     service.stop().await;
 }
