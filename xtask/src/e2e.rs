@@ -40,9 +40,11 @@ pub fn run(screenshots: Option<&Path>, filter: Option<&str>) -> Result<()> {
     }
     let driver = tauri_driver(&root)?;
 
-    let screenshots = match screenshots {
-        Some(dir) => Some(prepare_screenshots(&root.join(dir))?),
-        None => None,
+    // A filtered run adds the pictures its tests take and keeps the others.
+    let screenshots = match (screenshots, filter) {
+        (Some(dir), None) => Some(prepare_screenshots(&root.join(dir))?),
+        (Some(dir), Some(_)) => Some(root.join(dir)),
+        (None, _) => None,
     };
 
     let display = Xvfb::start()?;

@@ -48,7 +48,8 @@ Commands:
   e2e [-- FILTER]         The end-to-end suite alone: the built app over WebDriver under Xvfb
                           (only the tests whose names contain FILTER, when given).
   bundle                  Build the release .deb with the Tauri bundler (target/release/bundle).
-  screenshots             Regenerate docs/screenshots/ from the end-to-end suite.
+  screenshots [-- FILTER] Regenerate docs/screenshots/ from the end-to-end suite (with FILTER,
+                          add the missing pictures of those tests and keep the others).
   bench <name> [-- ARGS]  Run a benchmark. Benchmarks: service, app, ctap, abuse.
   help                    Show this message.
 ";
@@ -87,7 +88,10 @@ fn try_main(args: &[String]) -> Result<()> {
         "privacyidea" => privacyidea::run_tests(strip_separator(rest)),
         "with-ldap" => with_ldap(strip_separator(rest)),
         "e2e" => e2e::run(None, strip_separator(rest).first().map(String::as_str)),
-        "screenshots" => e2e::run(Some(Path::new("docs/screenshots")), None),
+        "screenshots" => e2e::run(
+            Some(Path::new("docs/screenshots")),
+            strip_separator(rest).first().map(String::as_str),
+        ),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
