@@ -199,11 +199,13 @@ impl Searcher {
                     diagnostic(&status.text)
                 ))))
             }
-            rc => return Err(Attempt::Failed(DirectoryError::Misconfigured(format!(
+            rc => {
+                return Err(Attempt::Failed(DirectoryError::Misconfigured(format!(
                 "searching {base:?} for {filter}: result {rc} ({}); check directory.ldap.base_dn, \
                      user_filter, help_desk.ldap_group and the service account's rights",
                 diagnostic(&status.text)
-            )))),
+            ))))
+            }
         }
         // rc 4 (size limit exceeded) comes with the first two entries.
         let mut entries = entries.into_iter().map(SearchEntry::construct);
