@@ -203,6 +203,15 @@ pub struct AgentSummary {
     pub security_keys: u32,
 }
 
+/// `201` answer to `POST /v1/help-desk/me/security-keys/registrations/{id}` (which takes
+/// `FinishRegistration`): the key now signs the agent in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentKeyRegistered {
+    /// The name given, or the key model's.
+    pub name: String,
+}
+
 // ---------------------------------------------------------------------------------------------
 // The person's record
 // ---------------------------------------------------------------------------------------------

@@ -140,6 +140,11 @@ impl AgentKeys {
             let (mut options, pending) = self.relying_party.start_authentication(&keys)?;
             options.public_key.user_verification = serde_json::from_value(json!("required"))
                 .map_err(|_| SecurityKeyError::StateCorrupt)?;
+            // Transports are a hint some keys give and some do not: left out, every
+            // challenge looks alike.
+            for credential in &mut options.public_key.allow_credentials {
+                credential.transports = None;
+            }
             (options, pending.as_json().to_owned())
         };
         let id = Uuid::new_v4().to_string();
@@ -183,9 +188,7 @@ impl AgentKeys {
                 "challenge": URL_SAFE_NO_PAD.encode(challenge),
                 "timeout": TIMEOUT_MILLIS,
                 "rpId": self.rp_id,
-                "allowCredentials": [
-                    { "type": "public-key", "id": credential_id, "transports": ["usb"] }
-                ],
+                "allowCredentials": [{ "type": "public-key", "id": credential_id }],
                 "userVerification": "required",
                 "hints": ["security-key"],
             }

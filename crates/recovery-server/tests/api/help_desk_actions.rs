@@ -25,6 +25,7 @@ on_both_databases!(
     the_agents_hourly_limit_holds,
     unlocking_needs_the_permission_for_the_lock,
     clearing_the_pin_and_removing_a_device,
+    parallel_help_desk_codes_leave_one_live,
 );
 
 async fn issue(
@@ -526,5 +527,28 @@ async fn clearing_the_pin_and_removing_a_device(backend: Backend) {
     assert!(record["authenticators"].as_array().unwrap().is_empty());
     let gone = post_as(&service, &hopper, &path, &body).await;
     expect_problem(gone, 404, "not_found").await;
+    service.stop().await;
+}
+
+async fn parallel_help_desk_codes_leave_one_live(backend: Backend) {
+    let service = TestService::start(backend).await;
+    give_hopper_a_token(&service).await;
+    let token = hopper_token(&service, 0).await;
+    let caller = verified_by_email(&service, &token, ADA).await;
+    let url = service.url("/v1/help-desk/people/ada/bypass-codes");
+    let statuses = crate::support::all_at_once(8, |_| {
+        let (http, url, token) = (service.http.clone(), url.clone(), token.clone());
+        let body = json!({ "caller_verification": caller, "reason": "parallel" });
+        async move {
+            let sent = http.post(url).bearer_auth(token).json(&body).send();
+            sent.await.unwrap().status()
+        }
+    })
+    .await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        "{statuses:?}"
+    );
+    assert_eq!(live_codes(&service, "help_desk").await, 1);
     service.stop().await;
 }

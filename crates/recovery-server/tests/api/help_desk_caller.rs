@@ -22,6 +22,8 @@ on_both_databases!(
     three_wrong_codes_or_ten_minutes_end_a_code,
     date_of_birth_and_pin_use_the_persons_throttle,
     in_person_needs_an_enrolled_kiosk,
+    look_ups_are_limited_per_agent,
+    parallel_guesses_get_three_tries_in_all,
 );
 
 async fn a_look_up_masks_and_is_audited(backend: Backend) {
@@ -296,5 +298,69 @@ async fn in_person_needs_an_enrolled_kiosk(backend: Backend) {
     )
     .await;
     expect_problem(blank, 422, "invalid_field").await;
+    service.stop().await;
+}
+
+async fn look_ups_are_limited_per_agent(backend: Backend) {
+    let service = TestService::start_with(backend, |config| {
+        config.help_desk.look_ups_per_hour = 2;
+    })
+    .await;
+    give_hopper_a_token(&service).await;
+    let token = hopper_token(&service, 0).await;
+    for username in [ADA, "grace"] {
+        let found = service
+            .get_with(&format!("/v1/help-desk/people/{username}"), &token)
+            .await;
+        assert_eq!(found.status(), StatusCode::OK);
+    }
+    let over = service.get_with("/v1/help-desk/people/alan", &token).await;
+    expect_problem(over, 429, "limit_reached").await;
+    let records = service.audit().await;
+    assert_eq!(records.last().unwrap().event, "help_desk_action_refused");
+    assert_eq!(records.last().unwrap().detail["permission"], "look_up");
+    // Another agent has an hour of their own.
+    let margaret = margaret_token(&service, 0).await;
+    let found = service
+        .get_with("/v1/help-desk/people/alan", &margaret)
+        .await;
+    assert_eq!(found.status(), StatusCode::OK);
+    service.clock.advance(time::Duration::minutes(61));
+    let token = hopper_token(&service, 1).await;
+    let found = service.get_with("/v1/help-desk/people/alan", &token).await;
+    assert_eq!(found.status(), StatusCode::OK);
+    service.stop().await;
+}
+
+async fn parallel_guesses_get_three_tries_in_all(backend: Backend) {
+    let service = TestService::start(backend).await;
+    give_hopper_a_token(&service).await;
+    let token = hopper_token(&service, 0).await;
+    let (id, code) = email_code_to_ada(&service, &token).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let url = service.url(&format!(
+        "/v1/help-desk/people/{ADA}/caller-verifications/{id}/code"
+    ));
+    let statuses = crate::support::all_at_once(10, |_| {
+        let (http, url, token) = (service.http.clone(), url.clone(), token.clone());
+        async move {
+            let body = json!({ "code": wrong });
+            let sent = http.post(url).bearer_auth(token).json(&body).send();
+            sent.await.unwrap().status().as_u16()
+        }
+    })
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 410).count(),
+        8,
+        "{statuses:?}"
+    );
+    let right = check_code(&service, &token, ADA, &id, &code).await;
+    expect_problem(right, 410, "verification_expired").await;
     service.stop().await;
 }

@@ -23,6 +23,7 @@ on_both_databases!(
     a_bypass_code_never_signs_an_agent_in,
     an_agent_signs_in_with_a_verified_security_key,
     agent_and_recovery_sessions_open_only_their_own_doors,
+    every_failure_does_the_same_work,
 );
 
 fn origin() -> url::Url {
@@ -47,6 +48,26 @@ async fn an_agent_signs_in_with_their_passcode_once(backend: Backend) {
         .unwrap();
     assert_eq!(me["display_name"], "Margaret Hamilton");
     assert_eq!(me["security_keys"], 0);
+    assert_eq!(
+        service
+            .app
+            .help_desk
+            .keys
+            .count(
+                &service
+                    .app
+                    .directory
+                    .find_by_username(HOPPER)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            )
+            .await
+            .unwrap(),
+        1,
+        "the demo seeds hopper's demo security key"
+    );
     // The code was used up.
     let again = agent_sign_in(&service, MARGARET, MARGARET_PASSWORD, HOTP[0]).await;
     expect_problem(again, 401, "verification_failed").await;
@@ -232,7 +253,7 @@ async fn an_agent_signs_in_with_a_verified_security_key(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(me["security_keys"], 1);
+    assert_eq!(me["security_keys"], 2, "the demo key and this one");
 
     // Her challenge asks for user verification and names her key; anyone else's has the same
     // shape.
@@ -327,5 +348,29 @@ async fn agent_and_recovery_sessions_open_only_their_own_doors(backend: Backend)
     service.clock.advance(time::Duration::minutes(15));
     let expired = service.get_with("/v1/help-desk/me", &latest).await;
     expect_problem(expired, 401, "session_expired").await;
+    service.stop().await;
+}
+
+async fn every_failure_does_the_same_work(backend: Backend) {
+    let service = TestService::start(backend).await;
+    let probe = service.app.hasher.probe();
+    let mut works = Vec::new();
+    for (username, password, passcode) in [
+        ("nobody", "whatever-it-is", "123456"),
+        (MARGARET, "wrong-password", "123456"),
+        (MARGARET, MARGARET_PASSWORD, "123456"),
+        (ADA, ADA_PASSWORD, "123456"),
+    ] {
+        probe.record();
+        let response = agent_sign_in(&service, username, password, passcode).await;
+        expect_problem(response, 401, "verification_failed").await;
+        works.push(probe.recorded());
+    }
+    assert_eq!(
+        works[0].len(),
+        2,
+        "the password and the passcode: {works:?}"
+    );
+    assert!(works.windows(2).all(|w| w[0] == w[1]), "{works:?}");
     service.stop().await;
 }

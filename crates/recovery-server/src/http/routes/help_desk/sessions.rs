@@ -1,12 +1,12 @@
 use axum::{extract::State, http::StatusCode, Json};
 use recovery_api::{
     help_desk::{
-        AgentSessionCreated, AgentSummary, CreateAgentSession, KeySignInStarted, StartKeySignIn,
+        AgentKeyRegistered, AgentSessionCreated, AgentSummary, CreateAgentSession,
+        KeySignInStarted, StartKeySignIn,
     },
     security_key::{FinishRegistration, RegistrationStarted},
     Problem,
 };
-use serde::Serialize;
 
 use crate::{
     app::App,
@@ -93,12 +93,6 @@ pub async fn start_key_registration(
 ) -> Result<(StatusCode, Json<RegistrationStarted>), ApiError> {
     let started = flows::help_desk::sign_in::start_key_registration(&app, &session).await?;
     Ok((StatusCode::CREATED, Json(started)))
-}
-
-/// The key registered for the agent's sign-in.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AgentKeyRegistered {
-    pub name: String,
 }
 
 /// Finish it with the key's answer; the agent is told on every notification address.
