@@ -4,6 +4,7 @@
 mod audit;
 mod bypass_code;
 mod directory;
+mod help_desk;
 mod kiosk;
 mod recovery_pin;
 mod serve;
@@ -44,6 +45,9 @@ enum Command {
     /// Issue bypass codes for the help desk.
     #[command(subcommand, name = "bypass-code")]
     BypassCode(bypass_code::BypassCodeCommand),
+    /// The help desk's actions, as the service's operator.
+    #[command(subcommand, name = "help-desk")]
+    HelpDesk(help_desk::HelpDeskCommand),
     /// Unlock self-service for a person locked out by too many attempts.
     Unlock(unlock::UnlockArgs),
     /// Clear a person's recovery PIN so they set a new one.
@@ -97,6 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(config, args).await,
         Command::Directory(command) => command.run(&open(config).await?).await,
         Command::BypassCode(command) => command.run(&open(config).await?).await,
+        Command::HelpDesk(command) => command.run(&open(config).await?).await,
         Command::Unlock(args) => args.run(&open(config).await?).await,
         Command::RecoveryPin(command) => command.run(&open(config).await?).await,
         Command::Audit(command) => {

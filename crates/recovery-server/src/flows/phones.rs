@@ -163,8 +163,22 @@ pub async fn create_activation(
     phone_id: &str,
 ) -> Result<Activation, RecoveryError> {
     require_fresh(app, session)?;
+    create_activation_as(app, client, Some(session), person, phone_id, "shown", None).await
+}
+
+/// [`create_activation`] for a recovery session or the help desk (`session` none, its
+/// `help_desk` detail joining the audit record); `delivery` says where the link goes.
+pub async fn create_activation_as(
+    app: &App,
+    client: &Client,
+    session: Option<&Session>,
+    person: &Person,
+    phone_id: &str,
+    delivery: &'static str,
+    help_desk: Option<serde_json::Value>,
+) -> Result<Activation, RecoveryError> {
     let device = device_name(app, person, phone_id).await?;
-    let charge = sending::charge(app, person, Some(session), &[Sending::Notice]).await?;
+    let charge = sending::charge(app, person, session, &[Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
     let activation = match app
         .mfa
@@ -177,7 +191,10 @@ pub async fn create_activation(
             return Err(error.into());
         }
     };
-    let detail = json!({ "phone_id": phone_id, "delivery": "shown" });
+    let mut detail = json!({ "phone_id": phone_id, "delivery": delivery });
+    if let Some(help_desk) = help_desk {
+        detail["help_desk"] = help_desk;
+    }
     let notice = AccountEvent::ActivationLinkCreated { device };
     notice::record_change(
         app,
@@ -201,14 +218,21 @@ pub async fn text_activation(
     phone_id: &str,
 ) -> Result<ActivationTexted, RecoveryError> {
     require_fresh(app, session)?;
+    text_activation_as(app, client, Some(session), person, phone_id, None).await
+}
+
+/// [`text_activation`] for a recovery session or the help desk (`session` none, its
+/// `help_desk` detail joining the audit record).
+pub async fn text_activation_as(
+    app: &App,
+    client: &Client,
+    session: Option<&Session>,
+    person: &Person,
+    phone_id: &str,
+    help_desk: Option<serde_json::Value>,
+) -> Result<ActivationTexted, RecoveryError> {
     let device = device_name(app, person, phone_id).await?;
-    let charge = sending::charge(
-        app,
-        person,
-        Some(session),
-        &[Sending::Text, Sending::Notice],
-    )
-    .await?;
+    let charge = sending::charge(app, person, session, &[Sending::Text, Sending::Notice]).await?;
     let mut work = UnitOfWork::new(&app.db);
     let sent = match app
         .mfa
@@ -221,7 +245,10 @@ pub async fn text_activation(
             return Err(error.into());
         }
     };
-    let detail = json!({ "phone_id": phone_id, "delivery": "sms" });
+    let mut detail = json!({ "phone_id": phone_id, "delivery": "sms" });
+    if let Some(help_desk) = help_desk {
+        detail["help_desk"] = help_desk;
+    }
     let notice = AccountEvent::ActivationLinkCreated { device };
     notice::record_change(
         app,
@@ -281,7 +308,8 @@ pub async fn redeem_activation(
     Ok(uri)
 }
 
-async fn device_name(app: &App, person: &Person, id: &str) -> Result<String, RecoveryError> {
+/// The device's name as the person sees it; `not_found` when it is not theirs.
+pub async fn device_name(app: &App, person: &Person, id: &str) -> Result<String, RecoveryError> {
     let devices = app.mfa.authenticators(person, app.clock.now()).await?;
     devices
         .into_iter()

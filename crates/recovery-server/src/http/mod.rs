@@ -153,6 +153,10 @@ fn help_desk_routes() -> Router<App> {
             "/help-desk/people/{username}/security-key-links",
             post(links_and_devices::send_security_key_link),
         )
+        .route(
+            "/help-desk/people/{username}/phones/{id}/activation",
+            post(links_and_devices::send_activation),
+        )
 }
 
 /// The admin listener's routes: metrics, and health for probes that must not share the API's

@@ -62,6 +62,7 @@ use super::routes;
         routes::help_desk::actions::clear_recovery_pin,
         routes::help_desk::actions::remove_device,
         routes::help_desk::links_and_devices::send_security_key_link,
+        routes::help_desk::links_and_devices::send_activation,
         routes::health::healthz,
         routes::openapi_document,
     ),

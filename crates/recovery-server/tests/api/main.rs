@@ -23,6 +23,7 @@ mod field_rules;
 mod hardware_tokens;
 mod health_and_metrics;
 mod help_desk_actions;
+mod help_desk_activation;
 mod help_desk_caller;
 mod help_desk_sign_in;
 mod help_desk_support;

@@ -32,6 +32,7 @@ on_both_databases!(
     unknown_and_malformed_codes_change_nothing,
     a_bad_lifetime_or_no_address_sends_nothing,
     an_agent_sends_a_link_through_the_guard,
+    the_operator_sends_a_link_from_the_command_line,
 );
 
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -701,5 +702,97 @@ async fn an_agent_sends_a_link_through_the_guard(backend: Backend) {
         .await
         .iter()
         .any(|m| m.to == ADA_EMAIL && m.body.contains("agent margaret at")));
+    service.stop().await;
+}
+
+async fn admin(service: &TestService, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_recovery-server"))
+        .args(args)
+        .env("RECOVERY_DATABASE_URL", &service.database_url)
+        .env("RECOVERY_PASSWORD_HASH__MEMORY_KIB", "256")
+        .env("RECOVERY_PASSWORD_HASH__ITERATIONS", "1")
+        .env(
+            "RECOVERY_DEVICES__PUBLIC_URL",
+            &service.app.config.devices.public_url,
+        )
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap()
+}
+
+async fn the_operator_sends_a_link_from_the_command_line(backend: Backend) {
+    let service = service(backend).await;
+    for args in [
+        vec!["help-desk", "security-key-link", "ada", "--reason", ""],
+        vec![
+            "help-desk",
+            "security-key-link",
+            "nobody",
+            "--reason",
+            "ticket 1",
+        ],
+        vec![
+            "help-desk",
+            "security-key-link",
+            "ada",
+            "--reason",
+            "ticket 1",
+            "--valid-hours",
+            "30",
+        ],
+        vec!["help-desk", "security-key-link", "ada"],
+    ] {
+        let output = admin(&service, &args).await;
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.is_empty());
+    }
+    assert_eq!(link_count(&service).await, 0);
+
+    let agents = admin(&service, &["help-desk", "agents"]).await;
+    assert!(agents.status.success());
+    let output = admin(
+        &service,
+        &[
+            "help-desk",
+            "security-key-link",
+            "ada",
+            "--reason",
+            "lost keys, ticket 4711",
+        ],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("a•••@example.org"), "{stdout}");
+    assert!(
+        !stdout.contains("/v1/enrolments/"),
+        "the link is never printed: {stdout}"
+    );
+    let record = service
+        .audit()
+        .await
+        .into_iter()
+        .find(|r| r.event == "security_key_link_sent")
+        .unwrap();
+    assert_eq!(record.client, "the help desk");
+    assert_eq!(
+        record.detail["help_desk"]["caller_verification"],
+        "operator"
+    );
+    assert_eq!(
+        record.detail["help_desk"]["reason"],
+        "lost keys, ticket 4711"
+    );
+    let code = latest_code(&service).await;
+    assert_eq!(
+        get_page(&service, &code, "en").await.status(),
+        StatusCode::OK
+    );
     service.stop().await;
 }

@@ -3,6 +3,7 @@
 //! [`guard::authorize`](crate::help_desk::guard::authorize).
 
 pub mod acting;
+pub mod activation;
 pub mod bypass_code;
 pub mod caller;
 pub mod look_up;
