@@ -479,7 +479,7 @@ pub struct SendSecurityKeyLink {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unlocked {
-    /// What was lifted: `temporary`, `until_help_desk`, or `none` (only failures were cleared,
+    /// What was lifted: `temporary`, `until_help_desk`, or `open` (only failures were cleared,
     /// or nothing at all).
     pub lifted: LockKind,
 }
